@@ -1,0 +1,134 @@
+# leakscope - build, test, demo and install.
+#
+#   make deps      install missing build/test packages (apt-get; idempotent)
+#   make           build build/leakscope and the test programs
+#   make check     unit, BPF and end-to-end tests, with a summary line
+#   make demo      run the bundled demo suite under `leakscope run`
+#   make install   PREFIX=/usr/local DESTDIR=
+#   make clean
+#
+# V=1 shows every command. SANITIZE=1 builds with ASan+UBSan.
+# VMLINUX_BTF overrides the BTF that vmlinux.h is generated from.
+
+PREFIX ?= /usr/local
+DESTDIR ?=
+BUILD ?= build
+V ?= 0
+SANITIZE ?= 0
+
+CC ?= gcc
+CLANG ?= clang
+BPFTOOL ?= $(shell command -v bpftool 2>/dev/null || echo /usr/sbin/bpftool)
+PKG_CONFIG ?= pkg-config
+VMLINUX_BTF ?= /sys/kernel/btf/vmlinux
+PYTHON ?= /usr/bin/python3
+
+ARCH := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
+
+ifeq ($(V),1)
+Q =
+msg =
+else
+Q = @
+msg = @printf '  %-7s %s\n' "$(1)" "$(2)";
+endif
+
+BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) \
+	-Wall -Werror -Wno-unused-function -I$(BUILD) -Iinclude -Ibpf
+
+CFLAGS ?= -O2 -g
+CFLAGS += -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror \
+	-Wno-missing-field-initializers -Wno-format-truncation -Iinclude -Iuser -I$(BUILD) \
+	-DLEAKSCOPE_VERSION='"$(VERSION)"'
+LDLIBS += $(shell $(PKG_CONFIG) --libs libbpf libelf zlib 2>/dev/null || echo -lbpf -lelf -lz) -lpthread
+
+ifeq ($(SANITIZE),1)
+CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+LDFLAGS += -fsanitize=address,undefined
+endif
+
+# maps.bpf.c defines what the others declare extern; libbpf 1.1's linker
+# resolves extern maps only when the definition comes first.
+BPF_SRCS := bpf/maps.bpf.c $(filter-out bpf/maps.bpf.c,$(wildcard bpf/*.bpf.c))
+BPF_OBJS := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))
+BPF_HDRS := $(wildcard bpf/*.bpf.h) include/leakscope/abi.h
+
+USER_SRCS := $(wildcard user/*.c)
+USER_OBJS := $(patsubst user/%.c,$(BUILD)/user/%.o,$(USER_SRCS))
+# Every module but main.c, for linking into unit tests.
+LIB_OBJS := $(filter-out $(BUILD)/user/main.o,$(USER_OBJS))
+
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(UNIT_SRCS))
+WORKLOAD_SRCS := $(wildcard tests/bpf/workloads/*.c)
+WORKLOAD_BINS := $(patsubst tests/bpf/workloads/%.c,$(BUILD)/tests/workloads/%,$(WORKLOAD_SRCS))
+
+.PHONY: all deps check unit demo install clean bench fuzz format
+.DELETE_ON_ERROR:
+
+all: $(BUILD)/leakscope $(UNIT_BINS) $(WORKLOAD_BINS)
+
+deps:
+	$(Q)V=$(V) tools/deps.sh
+
+$(BUILD)/vmlinux.h:
+	$(call msg,GEN,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)test -r $(VMLINUX_BTF) || { echo "no kernel BTF at $(VMLINUX_BTF): set VMLINUX_BTF or use a kernel with CONFIG_DEBUG_INFO_BTF=y" >&2; exit 1; }
+	$(Q)$(BPFTOOL) btf dump file $(VMLINUX_BTF) format c > $@
+
+$(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(BPF_HDRS) $(BUILD)/vmlinux.h
+	$(call msg,BPF,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BUILD)/leakscope.bpf.o: $(BPF_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(BPFTOOL) gen object $@ $^
+
+$(BUILD)/leakscope.skel.h: $(BUILD)/leakscope.bpf.o
+	$(call msg,SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name leakscope_bpf > $@
+
+$(BUILD)/user/%.o: user/%.c $(wildcard user/*.h) include/leakscope/abi.h $(BUILD)/leakscope.skel.h
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/leakscope: $(USER_OBJS)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+$(BUILD)/tests/unit/%: tests/unit/%.c $(LIB_OBJS) $(wildcard tests/unit/*.h)
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -Itests/unit $(LDFLAGS) $< $(LIB_OBJS) $(LDLIBS) -lcmocka -o $@
+
+$(BUILD)/tests/workloads/%: tests/bpf/workloads/%.c
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) -O1 -g -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror $< -lpthread -o $@
+
+check: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)BUILD=$(BUILD) PYTHON=$(PYTHON) tests/run-all
+
+unit: all
+	$(Q)BUILD=$(BUILD) PYTHON=$(PYTHON) tests/run-all unit
+
+demo: deps
+	$(Q)$(MAKE) --no-print-directory all
+	$(Q)BUILD=$(BUILD) tools/demo/run.sh
+
+install: $(BUILD)/leakscope
+	$(call msg,INSTALL,$(DESTDIR)$(PREFIX)/bin/leakscope)
+	$(Q)install -D -m 0755 $(BUILD)/leakscope $(DESTDIR)$(PREFIX)/bin/leakscope
+
+format:
+	$(Q)clang-format -i $(BPF_SRCS) $(wildcard bpf/*.bpf.h) $(USER_SRCS) \
+		$(wildcard user/*.h) include/leakscope/*.h $(UNIT_SRCS) $(WORKLOAD_SRCS)
+
+clean:
+	$(call msg,CLEAN,$(BUILD))
+	$(Q)rm -rf $(BUILD)

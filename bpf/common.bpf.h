@@ -1,0 +1,357 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * common.bpf.h - what every leakscope BPF program shares: the maps and
+ * globals (defined once in maps.bpf.c), the "is this task watched?" filter,
+ * the per-kind counters, loss accounting and the ring-buffer emitter.
+ *
+ * Hot-path rules: the cgroup filter runs first and costs one helper call for
+ * tasks outside the watch; nothing here wakes the consumer per record; every
+ * failure to record is counted in `losses`, never dropped silently.
+ */
+#ifndef LEAKSCOPE_COMMON_BPF_H
+#define LEAKSCOPE_COMMON_BPF_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_endian.h>
+#include "leakscope/abi.h"
+
+#define S_IFMT	 00170000
+#define S_IFSOCK 0140000
+#define S_IFLNK	 0120000
+#define S_IFREG	 0100000
+#define S_IFBLK	 0060000
+#define S_IFDIR	 0040000
+#define S_IFCHR	 0020000
+#define S_IFIFO	 0010000
+
+#define EBADF		9
+#define AT_FDCWD	-100
+#define MAX_ERRNO	4095
+#define IS_ERR_VALUE(x) ((unsigned long)(x) >= (unsigned long)-MAX_ERRNO)
+
+/* ---- configuration, set by the agent before load (rodata) ---- */
+extern const volatile __u64 cfg_watch_cgid;
+extern const volatile __u32 cfg_level;
+extern const volatile __u32 cfg_flags;
+extern const volatile __u32 cfg_page_size;
+extern const volatile __u64 cfg_wakeup_bytes;
+extern const volatile __u8 cfg_hook_attach[LS_HOOK_MAX];
+extern const volatile __u8 cfg_sys_table[LS_SYS_TABLE_LEN];
+
+/* ---- mutable state (bss) ---- */
+extern __u32 watch_nested;    /* non-zero once the watch has child cgroups */
+extern __u32 iter_unfiltered; /* iterators: report tasks outside the watch */
+extern struct ls_kind_stats kstats[LS_KIND_MAX];
+
+/* ---- maps ---- */
+struct procs_map {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, struct ls_proc);
+};
+extern struct procs_map procs SEC(".maps");
+
+struct objs_map {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct ls_obj_key);
+	__type(value, struct ls_obj);
+};
+extern struct objs_map objs SEC(".maps");
+
+/* Origins of fds whose creating process exited while others still hold
+ * them (a daemon inherits its parent's socket): keyed by struct file. */
+struct departed_map {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u64);
+	__type(value, struct ls_obj);
+};
+extern struct departed_map departed SEC(".maps");
+
+struct cgroups_map {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u64);
+	__type(value, __u32);
+};
+extern struct cgroups_map watched_cgroups SEC(".maps");
+
+struct temp_roots_map {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, LS_MAX_TEMP_ROOTS);
+	__type(key, struct ls_temp_root_key);
+	__type(value, __u32);
+};
+extern struct temp_roots_map temp_roots SEC(".maps");
+
+struct events_map {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 4 << 20);
+};
+extern struct events_map events SEC(".maps");
+
+struct counters_map {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, LS_EV_MAX > LS_LOSS_MAX ? LS_EV_MAX : LS_LOSS_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+};
+extern struct counters_map losses SEC(".maps");
+extern struct counters_map evcounts SEC(".maps");
+
+/* Scratch space for building temp paths (too big for the stack). */
+struct scratch {
+	char buf[1024]; /* paths are built in the middle; see temp.bpf.c */
+};
+struct scratch_map {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct scratch);
+};
+extern struct scratch_map scratch SEC(".maps");
+
+/* ---- counting ---- */
+
+static __always_inline void percpu_inc(void *map, __u32 idx)
+{
+	__u64 *v = bpf_map_lookup_elem(map, &idx);
+
+	if (v)
+		*v += 1;
+}
+
+static __always_inline void loss(enum ls_loss what)
+{
+	percpu_inc(&losses, what);
+}
+
+static __always_inline void raise_peak(__u64 *peak, __u64 v)
+{
+	__u64 old = *(volatile __u64 *)peak;
+
+	/* Bounded CAS loop: two CPUs racing can only lose to a higher value. */
+	for (int i = 0; i < 4 && v > old; i++) {
+		__u64 prev = __sync_val_compare_and_swap(peak, old, v);
+
+		if (prev == old)
+			break;
+		old = prev;
+	}
+}
+
+static __always_inline struct ls_kind_stats *kind_stats(__u32 kind)
+{
+	if (kind >= LS_KIND_MAX)
+		return 0;
+	return &kstats[kind];
+}
+
+static __always_inline void kind_created(__u32 kind, __u64 bytes)
+{
+	struct ls_kind_stats *s = kind_stats(kind);
+
+	if (!s)
+		return;
+	__sync_fetch_and_add(&s->created, 1);
+	raise_peak(&s->peak, __sync_add_and_fetch(&s->cur, 1));
+	if (bytes)
+		raise_peak(&s->bytes_peak,
+			   __sync_add_and_fetch(&s->bytes_cur, bytes));
+}
+
+static __always_inline void kind_released_n(__u32 kind, __u64 n, __u64 bytes)
+{
+	struct ls_kind_stats *s = kind_stats(kind);
+
+	if (!s || !n)
+		return;
+	__sync_fetch_and_add(&s->released, n);
+	__sync_fetch_and_sub(&s->cur, n);
+	if (bytes)
+		__sync_fetch_and_sub(&s->bytes_cur, bytes);
+}
+
+static __always_inline void kind_released(__u32 kind, __u64 bytes)
+{
+	kind_released_n(kind, 1, bytes);
+}
+
+/* ---- who is watched ---- */
+
+static __always_inline bool cgid_watched(__u64 id)
+{
+	if (id == cfg_watch_cgid)
+		return true;
+	if (!watch_nested)
+		return false;
+	return bpf_map_lookup_elem(&watched_cgroups, &id) != 0;
+}
+
+static __always_inline bool current_watched(void)
+{
+	return cgid_watched(bpf_get_current_cgroup_id());
+}
+
+static __always_inline __u64 cgroup_id_of(struct cgroup *cg)
+{
+	return BPF_CORE_READ(cg, kn, id);
+}
+
+/* cgroup v1 hierarchies (hybrid mode) number their cgroups on their own. */
+static __always_inline bool cgroup_watched(struct cgroup *cg)
+{
+	return BPF_CORE_READ(cg, root, hierarchy_id) == 0 &&
+	       cgid_watched(cgroup_id_of(cg));
+}
+
+static __always_inline bool task_watched(struct task_struct *t)
+{
+	return cgid_watched(cgroup_id_of(BPF_CORE_READ(t, cgroups, dfl_cgrp)));
+}
+
+/* ---- processes ---- */
+
+static __always_inline __u64 group_start_ns(struct task_struct *t)
+{
+	return BPF_CORE_READ(t, group_leader, start_time);
+}
+
+/*
+ * The process-table entry of the current process, created on the spot for a
+ * watched process we did not see enter (table was full, or a race with
+ * migration). Returns NULL only if the table is full.
+ */
+static __always_inline struct ls_proc *current_proc(__u32 tgid)
+{
+	struct ls_proc *p = bpf_map_lookup_elem(&procs, &tgid);
+	struct task_struct *t;
+	struct ls_proc np = {};
+
+	if (p)
+		return p;
+	t = bpf_get_current_task_btf();
+	np.start_ns = group_start_ns(t);
+	np.forked_ns = bpf_ktime_get_ns();
+	np.ppid = BPF_CORE_READ(t, real_parent, tgid);
+	np.flags = LS_PROC_LAZY;
+	bpf_get_current_comm(np.comm, sizeof(np.comm));
+	if (bpf_map_update_elem(&procs, &tgid, &np, BPF_NOEXIST) &&
+	    !bpf_map_lookup_elem(&procs, &tgid)) {
+		loss(LS_LOSS_PROC_TABLE);
+		return 0;
+	}
+	return bpf_map_lookup_elem(&procs, &tgid);
+}
+
+/* ---- ring buffer ---- */
+
+/*
+ * Reserve a record and fill its header. Consumers drain on a timer; only a
+ * ring more than cfg_wakeup_bytes full forces a wakeup (see emit_submit).
+ */
+static __always_inline void *emit_reserve(__u32 size, __u32 type, __u64 test)
+{
+	struct ls_event_hdr *h;
+	__u64 id;
+
+	percpu_inc(&evcounts, type);
+	h = bpf_ringbuf_reserve(&events, size, 0);
+	if (!h) {
+		loss(LS_LOSS_RINGBUF);
+		return 0;
+	}
+	id = bpf_get_current_pid_tgid();
+	h->ts = bpf_ktime_get_ns();
+	h->test = test;
+	h->type = type;
+	h->tgid = id >> 32;
+	h->tid = (__u32)id;
+	h->size = size;
+	bpf_get_current_comm(h->comm, sizeof(h->comm));
+	return h;
+}
+
+static __always_inline void emit_submit(void *rec)
+{
+	__u64 avail = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
+
+	bpf_ringbuf_submit(rec, avail > cfg_wakeup_bytes ? BPF_RB_FORCE_WAKEUP
+							 : BPF_RB_NO_WAKEUP);
+}
+
+static __always_inline bool stream_all(void)
+{
+	return cfg_flags & LS_CFG_STREAM_ALL;
+}
+
+/* ---- syscalls ---- */
+
+/* One traced syscall exit, as the per-concern handlers see it. */
+struct ls_sysctx {
+	long ret;
+	__u64 arg[6];
+	__u32 sys; /* enum ls_sys */
+	__u32 tgid;
+	__u32 tid;
+	__u32 pad;
+};
+
+/* Handlers, one per concern (fd.bpf.c, mm.bpf.c, temp.bpf.c). */
+extern int ls_fd_syscall(struct ls_sysctx *c);
+extern int ls_mm_syscall(struct ls_sysctx *c);
+extern int ls_temp_syscall(struct ls_sysctx *c);
+/* Called from proc.bpf.c at exec and exit; from fd.bpf.c for close_range. */
+extern int ls_fd_sweep(__u32 tgid, __u32 first, __u32 last, __u32 mode);
+/* Called from fd.bpf.c for files that open(O_CREAT) created. */
+extern int ls_temp_file_created(__u64 file, __u64 test);
+
+enum ls_sweep_mode {
+	LS_SWEEP_EXEC = 0,  /* drop entries whose fd no longer holds the file */
+	LS_SWEEP_EXIT = 1,  /* drop all; remember still-shared files' origin */
+	LS_SWEEP_RANGE = 2, /* drop all in [first, last] (close_range) */
+};
+
+/* The file installed at @fd in @t's table, or NULL. */
+static __always_inline struct file *fd_file(struct task_struct *t, __u32 fd)
+{
+	struct fdtable *fdt = BPF_CORE_READ(t, files, fdt);
+	struct file **fds;
+	struct file *f = 0;
+
+	if (!fdt || fd >= BPF_CORE_READ(fdt, max_fds))
+		return 0;
+	fds = BPF_CORE_READ(fdt, fd);
+	bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]);
+	return f;
+}
+
+static __always_inline __u32 fd_type_of_mode(__u32 mode)
+{
+	switch (mode & S_IFMT) {
+	case S_IFREG:
+		return LS_FD_FILE;
+	case S_IFDIR:
+		return LS_FD_DIR;
+	case S_IFIFO:
+		return LS_FD_PIPE;
+	case S_IFSOCK:
+		return LS_FD_SOCKET;
+	case S_IFCHR:
+		return LS_FD_CHAR;
+	case S_IFBLK:
+		return LS_FD_BLOCK;
+	case S_IFLNK:
+		return LS_FD_LINK;
+	case 0:
+		return LS_FD_ANON;
+	}
+	return LS_FD_UNKNOWN;
+}
+
+#endif /* LEAKSCOPE_COMMON_BPF_H */

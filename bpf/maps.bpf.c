@@ -1,0 +1,30 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * maps.bpf.c - the single definition of every map and global shared by
+ * leakscope's BPF programs (declared in common.bpf.h). Holds no programs.
+ */
+#include "common.bpf.h"
+
+const volatile __u64 cfg_watch_cgid = 0;
+const volatile __u32 cfg_level = LS_LEVEL_FULL;
+const volatile __u32 cfg_flags = 0;
+const volatile __u32 cfg_page_size = 4096;
+const volatile __u64 cfg_wakeup_bytes = 1 << 20;
+const volatile __u8 cfg_hook_attach[LS_HOOK_MAX] = {};
+const volatile __u8 cfg_sys_table[LS_SYS_TABLE_LEN] = {};
+
+__u32 watch_nested = 0;
+__u32 iter_unfiltered = 0;
+struct ls_kind_stats kstats[LS_KIND_MAX] = {};
+
+struct procs_map procs SEC(".maps");
+struct objs_map objs SEC(".maps");
+struct departed_map departed SEC(".maps");
+struct cgroups_map watched_cgroups SEC(".maps");
+struct temp_roots_map temp_roots SEC(".maps");
+struct events_map events SEC(".maps");
+struct counters_map losses SEC(".maps");
+struct counters_map evcounts SEC(".maps");
+struct scratch_map scratch SEC(".maps");
+
+char LICENSE[] SEC("license") = "GPL";

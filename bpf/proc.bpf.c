@@ -1,0 +1,265 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * proc.bpf.c - lifecycles of processes and threads in the watch: fork, exec
+ * (with argv), exit, reap, and migration into the watched cgroup.
+ *
+ * Owns the process table (`procs`) and the PROCESS/THREAD counters. At exec
+ * and exit it asks fd.bpf.c to sweep the process's fds and releases its
+ * tracked mappings, since no syscall tells us about those releases.
+ * Every hook has a tp_btf and a raw_tp variant; the agent loads the best one
+ * that this kernel attaches (see user/hooks.c).
+ */
+#include "common.bpf.h"
+
+#define EXIT_ZOMBIE 32
+
+static __always_inline void emit_proc(__u32 type, __u64 test, __u32 pid,
+				      __u32 ppid, __s32 code, __u32 flags)
+{
+	struct ls_ev_proc *e = emit_reserve(sizeof(*e), type, test);
+
+	if (!e)
+		return;
+	e->pid = pid;
+	e->ppid = ppid;
+	e->code = code;
+	e->flags = flags;
+	emit_submit(e);
+}
+
+static __always_inline int on_fork(struct task_struct *parent,
+				   struct task_struct *child)
+{
+	__u32 tgid, pid, ptgid;
+	struct ls_proc np = {}, *pp, *p;
+
+	if (!task_watched(child))
+		return 0;
+	tgid = BPF_CORE_READ(child, tgid);
+	pid = BPF_CORE_READ(child, pid);
+	ptgid = BPF_CORE_READ(parent, tgid);
+
+	if (pid != tgid) {
+		p = bpf_map_lookup_elem(&procs, &tgid);
+		if (p)
+			__sync_fetch_and_add(&p->nr_threads, 1);
+		kind_created(LS_KIND_THREAD, 0);
+		if (stream_all())
+			emit_proc(LS_EV_THREAD_NEW, p ? p->test : 0, pid, tgid,
+				  0, 0);
+		return 0;
+	}
+
+	/* A test follows the process: children inherit their parent's. */
+	pp = bpf_map_lookup_elem(&procs, &ptgid);
+	np.test = pp ? pp->test : 0;
+	np.start_ns = BPF_CORE_READ(child, start_time);
+	np.forked_ns = bpf_ktime_get_ns();
+	np.ppid = ptgid;
+	np.creator_tid = BPF_CORE_READ(parent, pid);
+	np.flags = LS_PROC_COUNTED;
+	BPF_CORE_READ_STR_INTO(&np.comm, child, comm);
+	if (bpf_map_update_elem(&procs, &tgid, &np, BPF_ANY)) {
+		loss(LS_LOSS_PROC_TABLE);
+		return 0;
+	}
+	kind_created(LS_KIND_PROCESS, 0);
+	emit_proc(LS_EV_PROC_FORK, np.test, tgid, ptgid, 0, 0);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(proc_fork_btf, struct task_struct *parent,
+	     struct task_struct *child)
+{
+	return on_fork(parent, child);
+}
+
+SEC("raw_tp/sched_process_fork")
+int BPF_PROG(proc_fork_raw, struct task_struct *parent,
+	     struct task_struct *child)
+{
+	return on_fork(parent, child);
+}
+
+/* Mappings die with the old mm at exec and with the process at exit. */
+static __always_inline void release_mappings(struct ls_proc *p)
+{
+	struct ls_kind_stats *s = kind_stats(LS_KIND_MAPPING);
+	__u64 heap = p->brk_cur > p->brk_start ? p->brk_cur - p->brk_start : 0;
+
+	kind_released_n(LS_KIND_MAPPING, p->live_maps, p->mapped_bytes);
+	if (s && heap)
+		__sync_fetch_and_sub(&s->heap_cur, heap);
+	p->live_maps = 0;
+	p->mapped_bytes = 0;
+	p->brk_start = 0;
+	p->brk_cur = 0;
+	p->mm_gen++;
+}
+
+static __always_inline void emit_exec(__u64 test)
+{
+	struct task_struct *t = bpf_get_current_task_btf();
+	struct ls_ev_exec *e = emit_reserve(sizeof(*e), LS_EV_PROC_EXEC, test);
+	unsigned long start, end;
+	__u32 len, n;
+
+	if (!e)
+		return;
+	start = BPF_CORE_READ(t, mm, arg_start);
+	end = BPF_CORE_READ(t, mm, arg_end);
+	len = end > start ? end - start : 0;
+	/* n in [1, LS_ARGV_LEN] in a form the verifier can bound. */
+	n = ((len - 1) & (LS_ARGV_LEN - 1)) + 1;
+	if (len > LS_ARGV_LEN)
+		n = LS_ARGV_LEN;
+	e->argv_len = len ? n : 0;
+	e->pad = 0;
+	if (!len || bpf_probe_read_user(e->argv, n, (void *)start))
+		e->argv_len = 0;
+	emit_submit(e);
+}
+
+static __always_inline int on_exec(void)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	struct ls_proc *p;
+
+	if (!current_watched())
+		return 0;
+	p = current_proc(tgid);
+	if (!p)
+		return 0;
+	p->flags |= LS_PROC_EXECED;
+	bpf_get_current_comm(p->comm, sizeof(p->comm));
+	release_mappings(p);
+	if (cfg_level >= LS_LEVEL_FULL)
+		ls_fd_sweep(tgid, 0, p->max_fd, LS_SWEEP_EXEC);
+	emit_exec(p->test);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(proc_exec_btf)
+{
+	return on_exec();
+}
+
+SEC("raw_tp/sched_process_exec")
+int BPF_PROG(proc_exec_raw)
+{
+	return on_exec();
+}
+
+static __always_inline int on_exit(struct task_struct *t)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	__u32 tgid = id >> 32, pid = (__u32)id;
+	struct ls_proc *p;
+	bool group_dead;
+
+	if (!current_watched())
+		return 0;
+	p = bpf_map_lookup_elem(&procs, &tgid);
+	if (pid != tgid) {
+		if (p && p->nr_threads)
+			__sync_fetch_and_sub(&p->nr_threads, 1);
+		kind_released(LS_KIND_THREAD, 0);
+		if (stream_all())
+			emit_proc(LS_EV_THREAD_EXIT, p ? p->test : 0, pid, tgid,
+				  0, 0);
+	}
+	/* signal->live is decremented before the tracepoint fires. */
+	group_dead = BPF_CORE_READ(t, signal, live.counter) == 0;
+	if (!group_dead || !p)
+		return 0;
+	p->flags |= LS_PROC_EXITED;
+	p->exit_ns = bpf_ktime_get_ns();
+	p->exit_code = BPF_CORE_READ(t, exit_code);
+	release_mappings(p);
+	if (cfg_level >= LS_LEVEL_FULL)
+		ls_fd_sweep(tgid, 0, p->max_fd, LS_SWEEP_EXIT);
+	emit_proc(LS_EV_PROC_EXIT, p->test, tgid, p->ppid, p->exit_code, 1);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(proc_exit_btf, struct task_struct *t)
+{
+	return on_exit(t);
+}
+
+SEC("raw_tp/sched_process_exit")
+int BPF_PROG(proc_exit_raw, struct task_struct *t)
+{
+	return on_exit(t);
+}
+
+/* The task struct is freed after the parent reaped it: the end of a process
+ * (and of a zombie). Runs for every task on the machine: stay cheap. */
+static __always_inline int on_free(struct task_struct *t)
+{
+	__u32 pid = BPF_CORE_READ(t, pid), tgid = BPF_CORE_READ(t, tgid);
+	struct ls_proc *p;
+	__u64 test;
+
+	if (pid != tgid)
+		return 0;
+	p = bpf_map_lookup_elem(&procs, &tgid);
+	if (!p || p->start_ns != BPF_CORE_READ(t, start_time))
+		return 0;
+	test = p->test;
+	if (p->flags & LS_PROC_COUNTED)
+		kind_released(LS_KIND_PROCESS, 0);
+	bpf_map_delete_elem(&procs, &tgid);
+	emit_proc(LS_EV_PROC_REAP, test, tgid, 0, 0, 0);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_free")
+int BPF_PROG(proc_free_btf, struct task_struct *t)
+{
+	return on_free(t);
+}
+
+SEC("raw_tp/sched_process_free")
+int BPF_PROG(proc_free_raw, struct task_struct *t)
+{
+	return on_free(t);
+}
+
+/*
+ * A task moved into a watched cgroup (cgroup.procs write, systemd, or our own
+ * fallback when clone3(CLONE_INTO_CGROUP) is missing) joins the watch here.
+ */
+static __always_inline int on_migrate(struct cgroup *dst, struct task_struct *t)
+{
+	__u32 tgid = BPF_CORE_READ(t, tgid);
+	struct ls_proc np = {};
+
+	if (!cgroup_watched(dst) || bpf_map_lookup_elem(&procs, &tgid))
+		return 0;
+	np.start_ns = group_start_ns(t);
+	np.forked_ns = bpf_ktime_get_ns();
+	np.ppid = BPF_CORE_READ(t, real_parent, tgid);
+	np.flags = LS_PROC_MIGRATED | LS_PROC_COUNTED;
+	BPF_CORE_READ_STR_INTO(&np.comm, t, comm);
+	if (bpf_map_update_elem(&procs, &tgid, &np, BPF_NOEXIST) == 0)
+		kind_created(LS_KIND_PROCESS, 0);
+	return 0;
+}
+
+SEC("tp_btf/cgroup_attach_task")
+int BPF_PROG(proc_migrate_btf, struct cgroup *dst, const char *path,
+	     struct task_struct *t)
+{
+	return on_migrate(dst, t);
+}
+
+SEC("raw_tp/cgroup_attach_task")
+int BPF_PROG(proc_migrate_raw, struct cgroup *dst, const char *path,
+	     struct task_struct *t)
+{
+	return on_migrate(dst, t);
+}

@@ -1,0 +1,127 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * syscalls.bpf.c - the entry points for traced syscall exits, in two
+ * flavours that feed the same per-concern handlers:
+ *
+ *  - one tracepoint program that the agent attaches to the
+ *    syscalls:sys_exit_<name> tracepoint of every traced syscall: the kernel
+ *    runs it only for those syscalls, so processes outside the watch pay the
+ *    syscall slow path and nothing more; one program, verified once;
+ *  - one generic sys_exit program (tp_btf, else raw_tp) that sees every
+ *    syscall: the fallback where tracefs or syscall tracepoints are missing.
+ *
+ * Both map the syscall number through cfg_sys_table (filled by the agent
+ * from the host's numbering) onto enum ls_sys. Arguments are read from the
+ * task's saved user registers at exit, so no sys_enter program (and no
+ * per-thread map) is needed.
+ */
+#include "common.bpf.h"
+
+/* Hook group of each syscall, from the one list in abi.h. */
+static const __u8 sys_group[LS_SYS_MAX] = {
+#define GROUP_OF(name, group) [LS_SYS_##name] = LS_HOOK_##group,
+	LS_SYSCALL_LIST(GROUP_OF)
+#undef GROUP_OF
+};
+
+static __always_inline int dispatch(struct ls_sysctx *c, __u32 group)
+{
+	switch (group) {
+	case LS_HOOK_FD_NEW:
+	case LS_HOOK_FD_CLOSE:
+		return ls_fd_syscall(c);
+	case LS_HOOK_MM:
+		return ls_mm_syscall(c);
+	case LS_HOOK_TEMP:
+		return ls_temp_syscall(c);
+	}
+	return 0;
+}
+
+static __always_inline void read_args(struct ls_sysctx *c, struct pt_regs *regs)
+{
+	struct pt_regs r;
+
+	/* One copy of the saved user registers instead of six reads. */
+	if (bpf_core_read(&r, sizeof(r), regs)) {
+		__builtin_memset(c->arg, 0, sizeof(c->arg));
+		return;
+	}
+	c->arg[0] = PT_REGS_PARM1_SYSCALL(&r);
+	c->arg[1] = PT_REGS_PARM2_SYSCALL(&r);
+	c->arg[2] = PT_REGS_PARM3_SYSCALL(&r);
+	c->arg[3] = PT_REGS_PARM4_SYSCALL(&r);
+	c->arg[4] = PT_REGS_PARM5_SYSCALL(&r);
+	c->arg[5] = 0; /* no handler needs the sixth */
+}
+
+static __always_inline int sys_exit(__u32 sys, long ret, struct pt_regs *regs)
+{
+	struct ls_sysctx c;
+	__u64 id;
+
+	if (!sys || sys >= LS_SYS_MAX || !current_watched())
+		return 0;
+	id = bpf_get_current_pid_tgid();
+	c.ret = ret;
+	c.sys = sys;
+	c.tgid = id >> 32;
+	c.tid = (__u32)id;
+	c.pad = 0;
+	if (!regs)
+		regs = (struct pt_regs *)bpf_task_pt_regs(
+			bpf_get_current_task_btf());
+	read_args(&c, regs);
+	return dispatch(&c, sys_group[sys]);
+}
+
+static __always_inline __u32 sys_of(long nr)
+{
+	if (nr < 0 || nr >= LS_SYS_TABLE_LEN)
+		return LS_SYS_NONE;
+	return cfg_sys_table[nr];
+}
+
+/* Attached by the agent to each chosen syscalls:sys_exit_* tracepoint. */
+SEC("tracepoint")
+int sys_exit_tp(struct trace_event_raw_sys_exit *ctx)
+{
+	return sys_exit(sys_of((int)ctx->id), ctx->ret, 0);
+}
+
+static __always_inline long syscall_nr(struct pt_regs *regs)
+{
+#if defined(__TARGET_ARCH_x86)
+	return BPF_CORE_READ(regs, orig_ax);
+#elif defined(__TARGET_ARCH_arm64)
+	return BPF_CORE_READ(regs, syscallno);
+#else
+	return -1;
+#endif
+}
+
+/* The fallback: every syscall of the machine passes here; stay tiny. */
+static __always_inline int generic_exit(struct pt_regs *regs, long ret)
+{
+	__u32 sys = sys_of(syscall_nr(regs)), attach;
+
+	if (!sys || sys >= LS_SYS_MAX)
+		return 0;
+	attach = cfg_hook_attach[sys_group[sys]];
+	if (attach != LS_ATTACH_GENERIC_TP_BTF &&
+	    attach != LS_ATTACH_GENERIC_RAW_TP)
+		return 0;
+	return sys_exit(sys, ret, regs);
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(sys_exit_btf, struct pt_regs *regs, long ret)
+{
+	return generic_exit(regs, ret);
+}
+
+SEC("raw_tp/sys_exit")
+int BPF_PROG(sys_exit_raw, struct pt_regs *regs, long ret)
+{
+	return generic_exit(regs, ret);
+}

@@ -1,0 +1,245 @@
+"""`leakscope run` end to end: exit codes, reports, signals, cleanup.
+Needs root (BPF); skips without it, fails without it under CI=true.
+"""
+import glob
+import json
+import os
+import signal
+import subprocess
+import time
+
+import pytest
+
+from conftest import LEAKSCOPE, cgroup2_mount, pid_alive, run, run_json
+
+pytestmark = pytest.mark.usefixtures("root_bpf")
+
+# A daemon that outlives the command: double fork, prints its pid.
+DAEMON = ("sh -c 'sleep 60 </dev/null >/dev/null 2>&1 & echo $!'")
+
+
+def run_cgroups():
+    return set(glob.glob(os.path.join(cgroup2_mount(), "leakscope", "run-*")))
+
+
+def test_exit_code_passthrough(tmp_path):
+    p, rep = run_json(tmp_path, ["run"], ["sh", "-c", "exit 7"])
+    assert p.returncode == 7
+    assert rep["exit"] == {"status": "exited", "code": 7, "signal": None,
+                           "error": None}
+    assert rep["findings"] == []
+
+
+def test_killed_by_signal(tmp_path):
+    p, rep = run_json(tmp_path, ["run"], ["sh", "-c", "kill -9 $$"])
+    assert p.returncode == 128 + 9
+    assert rep["exit"]["status"] == "signaled"
+    assert rep["exit"]["signal"] == 9
+
+
+@pytest.mark.parametrize("cmd,why", [
+    (["/nonexistent/ls-cmd"], "No such file or directory"),
+    (["ls-no-such-command-anywhere"], "No such file or directory"),
+    (None, "Permission denied"),
+])
+def test_command_not_started(tmp_path, cmd, why):
+    if cmd is None:  # a file without an execute bit
+        plain = tmp_path / "not-executable"
+        plain.write_text("#!/bin/sh\n")
+        plain.chmod(0o644)
+        cmd = [str(plain)]
+    p, rep = run_json(tmp_path, ["run"], cmd)
+    assert p.returncode == 127
+    assert rep["exit"]["status"] == "not_started"
+    assert why in rep["exit"]["error"]
+    assert rep["findings"] == []
+    assert not os.path.exists(rep["cgroup"])  # removed even so
+
+
+def test_text_report_on_stderr_by_default():
+    p = run(["run", "--", "sh", "-c", "echo out; echo err >&2"])
+    assert p.returncode == 0
+    assert p.stdout == "out\n"  # CMD's output passes through untouched
+    assert "err\n" in p.stderr
+    assert "nothing left behind." in p.stderr
+    assert "activity" in p.stderr
+
+
+def test_quiet_and_report_to_stdout():
+    p = run(["run", "-q", "--report", "-", "--format", "json", "--",
+             "true"])
+    assert p.returncode == 0
+    assert p.stderr == ""
+    assert json.loads(p.stdout)["schema"] == "leakscope.report/1"
+
+
+def test_report_format_from_extension(tmp_path):
+    for name, is_json in (("r.json", True), ("r.txt", False)):
+        out = tmp_path / name
+        p = run(["run", "-q", "--report", str(out), "--", "true"])
+        assert p.returncode == 0
+        text = out.read_text()
+        assert text.lstrip().startswith("{") == is_json, text[:80]
+
+
+def test_fail_on_leak(tmp_path):
+    p, rep = run_json(tmp_path, ["run", "--fail-on-leak"], ["sh", "-c", DAEMON])
+    assert p.returncode == 3
+    assert [f["kind"] for f in rep["findings"]].count("process") == 1
+    p, rep = run_json(tmp_path, ["run", "--fail-on-leak",
+                                 "--leak-exit-code", "42"], ["sh", "-c", DAEMON])
+    assert p.returncode == 42
+    p, _ = run_json(tmp_path, ["run", "--fail-on-leak"], ["true"])
+    assert p.returncode == 0
+    # The command's own failure wins over leaks.
+    p, _ = run_json(tmp_path, ["run", "--fail-on-leak"],
+                    ["sh", "-c", DAEMON + "; exit 5"])
+    assert p.returncode == 5
+
+
+def test_leftovers_are_killed_and_cgroup_removed(tmp_path):
+    p, rep = run_json(tmp_path, ["run"], ["sh", "-c", DAEMON])
+    assert p.returncode == 0
+    pid = int(p.stdout.strip())
+    procs = [f for f in rep["findings"] if f["kind"] == "process"]
+    assert [f["pid"] for f in procs] == [pid]
+    assert procs[0]["argv"] == ["sleep", "60"]
+    assert rep["cleanup"]["sigterm_sent"] == 1
+    assert rep["cleanup"]["cgroup_removed"] is True
+    assert not pid_alive(pid)
+    assert not os.path.exists(rep["cgroup"])
+
+
+def test_keep_orphans(tmp_path):
+    p, rep = run_json(tmp_path, ["run", "--keep-orphans"], ["sh", "-c", DAEMON])
+    pid = int(p.stdout.strip())
+    try:
+        assert p.returncode == 0
+        assert rep["cleanup"]["kept_orphans"] is True
+        assert pid_alive(pid)
+        assert os.path.isdir(rep["cgroup"])
+    finally:
+        with open(os.path.join(rep["cgroup"], "cgroup.kill"), "w") as f:
+            f.write("1")
+        for _ in range(100):
+            if not pid_alive(pid):
+                break
+            time.sleep(0.02)
+        os.rmdir(rep["cgroup"])
+    assert not pid_alive(pid)
+
+
+def test_kill_grace_escalates_to_cgroup_kill(tmp_path):
+    # A leftover that ignores SIGTERM is ended by cgroup.kill.
+    cmd = ["sh", "-c", "sh -c 'trap \"\" TERM; sleep 60' </dev/null "
+           ">/dev/null 2>&1 & echo $!"]
+    t = time.monotonic()
+    p, rep = run_json(tmp_path, ["run", "--kill-grace", "200"], cmd)
+    assert p.returncode == 0
+    assert rep["cleanup"]["cgroup_killed"] is True
+    assert rep["cleanup"]["cgroup_removed"] is True
+    assert not pid_alive(int(p.stdout.strip()))
+
+
+def wait_for_run_cgroup(before, timeout=10):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        new = run_cgroups() - before
+        for cg in new:
+            with open(os.path.join(cg, "cgroup.procs")) as f:
+                if f.read().strip():
+                    return cg
+        time.sleep(0.02)
+    raise AssertionError("the run's cgroup never got its process")
+
+
+def start(tmp_path, cmd, **kw):
+    report = tmp_path / "r.json"
+    before = run_cgroups()
+    proc = subprocess.Popen([LEAKSCOPE, "run", "-q", "--report", str(report),
+                             "--"] + cmd, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, **kw)
+    wait_for_run_cgroup(before)
+    return proc, report
+
+
+def test_sigterm_is_passed_on(tmp_path):
+    proc, report = start(tmp_path, ["sleep", "30"])
+    proc.send_signal(signal.SIGTERM)
+    proc.communicate(timeout=20)
+    assert proc.returncode == 128 + signal.SIGTERM
+    rep = json.loads(report.read_text())
+    assert rep["interrupted"] is True
+    assert rep["exit"]["signal"] == signal.SIGTERM
+
+
+def test_second_signal_ends_the_run(tmp_path):
+    # The command ignores SIGTERM; the second one kills the whole cgroup.
+    proc, report = start(tmp_path, ["sh", "-c", "trap '' TERM; sleep 30"])
+    proc.send_signal(signal.SIGTERM)
+    time.sleep(0.3)
+    assert proc.poll() is None
+    proc.send_signal(signal.SIGTERM)
+    proc.communicate(timeout=20)
+    assert proc.returncode == 128 + signal.SIGKILL
+    assert json.loads(report.read_text())["interrupted"] is True
+
+
+def test_group_sigint_is_not_doubled(tmp_path):
+    # A CI runner interrupting the job signals the whole process group. The
+    # command must get it once, not once from the group and again from
+    # leakscope: a handler that counts SIGINTs exits with the count.
+    script = ("n=0; trap 'n=$((n+1))' INT; "
+              "while [ $n -eq 0 ]; do sleep 0.05; done; sleep 0.5; exit $n")
+    proc, report = start(tmp_path, ["sh", "-c", script],
+                         start_new_session=True)
+    time.sleep(0.2)
+    os.killpg(proc.pid, signal.SIGINT)
+    proc.communicate(timeout=20)
+    assert proc.returncode == 1
+    assert json.loads(report.read_text())["interrupted"] is True
+
+
+def test_parent_cgroup_option(tmp_path):
+    parent = os.path.join(cgroup2_mount(), "ls-e2e-parent")
+    try:
+        p, rep = run_json(tmp_path, ["run", "--parent-cgroup", parent],
+                          ["true"])
+        assert p.returncode == 0
+        assert rep["cgroup"].startswith(parent + "/run-")
+        assert not os.path.exists(rep["cgroup"])
+    finally:
+        if os.path.isdir(parent):
+            os.rmdir(parent)
+
+
+def test_parent_cgroup_not_cgroup2(tmp_path):
+    p = run(["run", "--parent-cgroup", str(tmp_path / "x"), "--", "true"])
+    assert p.returncode == 2
+    assert "is not on cgroup v2" in p.stderr
+    assert not (tmp_path / "x").exists()
+
+
+def test_report_metrics_and_attach_points(tmp_path):
+    p, rep = run_json(tmp_path, ["run"], ["sh", "-c", "cat /etc/hostname >/dev/null"])
+    assert p.returncode == 0
+    m = rep["metrics"]
+    assert m["process"]["created"] >= 2 and m["process"]["alive"] == 0
+    assert m["fd"]["created"] >= 3 and m["fd"]["alive"] == 0
+    assert m["mapping"]["created"] > 0
+    assert rep["attach"]["proc"] in ("tp_btf", "raw_tp")
+    assert rep["attach"]["fd_new"] != "none"
+    assert rep["losses"]["confidence"] == "full"
+    assert rep["events"]["exec"]["seen"] >= 2
+    assert rep["events"]["exec"]["received"] == rep["events"]["exec"]["seen"]
+
+
+def test_level_snapshot(tmp_path):
+    p, rep = run_json(tmp_path, ["run", "--level", "snapshot"],
+                      ["sh", "-c", "touch /tmp/ls-e2e-snap-$$; rm /tmp/ls-e2e-snap-$$"])
+    assert p.returncode == 0
+    assert rep["level"] == "snapshot"
+    assert rep["attach"].get("fd_new") is None
+    assert rep["metrics"]["fd"]["created"] == 0
+    assert rep["metrics"]["process"]["created"] >= 2
+    assert any("temporary files are not tracked" in n for n in rep["notes"])

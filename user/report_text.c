@@ -1,0 +1,331 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * report_text.c - the report for people: one headline that says whether
+ * anything was left behind, then the leftovers grouped by kind (fds and
+ * threads under the process that holds them), the activity per kind, what
+ * was lost, and what cleanup did. Readable at a glance, grep-able per line.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include "report.h"
+
+static const char *plural(size_t n, const char *one, const char *many)
+{
+	return n == 1 ? one : many;
+}
+
+static void print_argv(FILE *f, char **argv, size_t max)
+{
+	size_t used = 0;
+
+	for (char **a = argv; a && *a; a++) {
+		if (used > max) {
+			fputs(" ...", f);
+			break;
+		}
+		used += fprintf(f, "%s%s", a == argv ? "" : " ", *a);
+	}
+}
+
+static void print_when(FILE *f, const struct ls_finding *x)
+{
+	if (x->has_creator && x->creator_pid)
+		fprintf(f, " by pid %d", x->creator_pid);
+	if (x->has_creator && x->creator_comm[0])
+		fprintf(f, " (%s)", x->creator_comm);
+	if (x->created_at >= 0)
+		fprintf(f, " at +%.3fs", x->created_at);
+}
+
+static void print_bytes(FILE *f, uint64_t b)
+{
+	if (b >= 10ULL << 20)
+		fprintf(f, "%.1f MiB", b / 1048576.0);
+	else if (b >= 10ULL << 10)
+		fprintf(f, "%.1f KiB", b / 1024.0);
+	else
+		fprintf(f, "%llu bytes", (unsigned long long)b);
+}
+
+static void print_fd(FILE *f, const struct ls_finding *x, const char *indent)
+{
+	fprintf(f, "%sfd %-3d %-8s ", indent, x->fd, x->type ? x->type : "?");
+	if (x->kind == LS_KIND_SOCKET && x->family) {
+		fprintf(f, "%s", x->protocol ? x->protocol : x->family);
+		if (x->local_addr[0])
+			fprintf(f, " %s", x->local_addr);
+		if (x->local_port >= 0)
+			fprintf(f, ":%d", x->local_port);
+		if (x->peer_addr[0])
+			fprintf(f, " -> %s", x->peer_addr);
+		if (x->peer_port >= 0)
+			fprintf(f, ":%d", x->peer_port);
+		if (x->state)
+			fprintf(f, " %s", x->state);
+		if (x->database)
+			fprintf(f, "  [%s database connection]", x->database);
+	} else {
+		fputs(x->path ? x->path : "", f);
+	}
+	if (x->has_creator) {
+		fputs("  opened", f);
+		print_when(f, x);
+	}
+	fputc('\n', f);
+}
+
+static void print_process(FILE *f, const struct ls_report *r,
+			  const struct ls_finding *p)
+{
+	fprintf(f, "    pid %d (%s)", p->pid, p->comm);
+	if (p->argv) {
+		fputs(" `", f);
+		print_argv(f, p->argv, 120);
+		fputc('`', f);
+	}
+	if (p->cls == LS_CLASS_ZOMBIE) {
+		fprintf(f, ", exit status %d, parent pid %d never reaped it",
+			p->exit_status, p->ppid);
+	} else {
+		fprintf(f, ", %d %s, ", p->threads,
+			plural(p->threads, "thread", "threads"));
+		print_bytes(f, p->rss_bytes);
+		fputs(" resident", f);
+	}
+	if (p->has_creator) {
+		fputs(", started", f);
+		print_when(f, p);
+	}
+	fputc('\n', f);
+	for (size_t i = 0; i < r->n_findings; i++) {
+		const struct ls_finding *x = &r->findings[i];
+
+		if (x->pid != p->pid)
+			continue;
+		if (x->kind == LS_KIND_FD || x->kind == LS_KIND_SOCKET)
+			print_fd(f, x, "      ");
+		else if (x->kind == LS_KIND_THREAD)
+			fprintf(f, "      thread %d (%s)\n", x->tid, x->comm);
+	}
+	if (p->inherited_fds[0])
+		fprintf(f, "      (fds %s came from outside the watch)\n",
+			p->inherited_fds);
+}
+
+static bool has_process(const struct ls_report *r, int pid)
+{
+	for (size_t i = 0; i < r->n_findings; i++)
+		if (r->findings[i].kind == LS_KIND_PROCESS &&
+		    r->findings[i].pid == pid)
+			return true;
+	return false;
+}
+
+static void print_processes(FILE *f, const struct ls_report *r,
+			    enum ls_class cls, const char *title)
+{
+	if (!ls_report_count(r, LS_KIND_PROCESS, cls))
+		return;
+	fprintf(f, "  %s\n", title);
+	for (size_t i = 0; i < r->n_findings; i++)
+		if (r->findings[i].kind == LS_KIND_PROCESS &&
+		    r->findings[i].cls == cls)
+			print_process(f, r, &r->findings[i]);
+}
+
+/* fds and threads of processes that are not findings themselves (attach:
+ * a process that was there before the watch, holding something new). */
+static void print_loose(FILE *f, const struct ls_report *r)
+{
+	bool title = false;
+
+	for (size_t i = 0; i < r->n_findings; i++) {
+		const struct ls_finding *x = &r->findings[i];
+
+		if ((x->kind != LS_KIND_FD && x->kind != LS_KIND_SOCKET &&
+		     x->kind != LS_KIND_THREAD) ||
+		    has_process(r, x->pid))
+			continue;
+		if (!title)
+			fputs("  created during the watch, still open in "
+			      "processes that were there before it\n",
+			      f);
+		title = true;
+		if (x->kind == LS_KIND_THREAD)
+			fprintf(f, "    pid %d: thread %d (%s)\n", x->pid,
+				x->tid, x->comm);
+		else {
+			fprintf(f, "    pid %d (%s): ", x->pid, x->comm);
+			print_fd(f, x, "");
+		}
+	}
+}
+
+static void print_paths(FILE *f, const struct ls_report *r, enum ls_kind kind,
+			const char *title)
+{
+	if (!ls_report_count(r, kind, LS_CLASS_MAX))
+		return;
+	fprintf(f, "  %s\n", title);
+	for (size_t i = 0; i < r->n_findings; i++) {
+		const struct ls_finding *x = &r->findings[i];
+
+		if (x->kind != kind)
+			continue;
+		fprintf(f, "    %s", x->path ? x->path : "?");
+		if (kind == LS_KIND_TEMPFILE) {
+			fprintf(f, "  (%s, ", x->type);
+			print_bytes(f, x->bytes);
+			fputc(')', f);
+		}
+		if (x->has_creator) {
+			fputs("  created", f);
+			print_when(f, x);
+		}
+		fputc('\n', f);
+	}
+}
+
+static void print_headline(FILE *f, const struct ls_report *r)
+{
+	static const struct {
+		enum ls_kind kind;
+		const char *one, *many;
+	} order[] = {
+		{ LS_KIND_PROCESS, "process", "processes" },
+		{ LS_KIND_THREAD, "thread", "threads" },
+		{ LS_KIND_FD, "fd", "fds" },
+		{ LS_KIND_SOCKET, "socket", "sockets" },
+		{ LS_KIND_MAPPING, "mapping", "mappings" },
+		{ LS_KIND_TEMPFILE, "temporary file", "temporary files" },
+		{ LS_KIND_CGROUP, "cgroup", "cgroups" },
+	};
+	bool first = true;
+
+	fputs("leakscope: ", f);
+	if (r->argv) {
+		fputc('`', f);
+		print_argv(f, r->argv, 60);
+		fputc('`', f);
+		if (r->exit_kind == LS_CHILD_EXITED)
+			fprintf(f, " exited with status %d", r->exit_code);
+		else if (r->exit_kind == LS_CHILD_SIGNALED)
+			fprintf(f, " was killed by signal %d", r->exit_code);
+		else
+			fprintf(f, " could not be started (%s)",
+				r->start_error);
+	} else {
+		fprintf(f, "watched %s", r->cgroup);
+	}
+	fprintf(f, " after %.2fs%s", r->duration_s,
+		r->interrupted ? " (interrupted)" : "");
+	if (!r->n_findings) {
+		fputs(": nothing left behind.\n", f);
+		return;
+	}
+	fputs(": left behind ", f);
+	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
+		size_t n = ls_report_count(r, order[i].kind, LS_CLASS_MAX);
+
+		if (!n)
+			continue;
+		fprintf(f, "%s%zu %s", first ? "" : ", ", n,
+			plural(n, order[i].one, order[i].many));
+		first = false;
+	}
+	fputs(".\n", f);
+}
+
+static void print_metrics(FILE *f, const struct ls_report *r)
+{
+	const struct ls_metrics *m = &r->metrics;
+
+	fprintf(f, "\n  activity        created   released       peak      "
+		   "alive\n");
+	for (int k = 0; k < LS_KIND_MAX; k++) {
+		const struct ls_kind_stats *s = &m->kinds[k];
+
+		fprintf(f, "    %-10s %10llu %10llu %10llu %10llu",
+			ls_kind_name(k), (unsigned long long)s->created,
+			(unsigned long long)s->released,
+			(unsigned long long)s->peak,
+			(unsigned long long)s->cur);
+		if (k == LS_KIND_MAPPING && s->bytes_peak) {
+			fputs("  (peak ", f);
+			print_bytes(f, s->bytes_peak);
+			fputs(" mapped)", f);
+		}
+		fputc('\n', f);
+	}
+	if (r->level == LS_LEVEL_SNAPSHOT)
+		fputs("    (level snapshot: fd, socket, mapping and tempfile "
+		      "activity is not traced)\n",
+		      f);
+}
+
+static void print_losses(FILE *f, const struct ls_report *r)
+{
+	const struct ls_metrics *m = &r->metrics;
+	bool any = false;
+
+	for (int l = 0; l < LS_LOSS_MAX; l++) {
+		if (!m->losses[l])
+			continue;
+		fprintf(f, "%s%llu %s", any ? ", " : "  LOST: ",
+			(unsigned long long)m->losses[l], ls_loss_name(l));
+		any = true;
+	}
+	if (m->malformed) {
+		fprintf(f, "%s%llu malformed records", any ? ", " : "  LOST: ",
+			(unsigned long long)m->malformed);
+		any = true;
+	}
+	if (any)
+		fputs(" -- confidence reduced: details may be missing; "
+		      "leftovers were still checked on the live system\n",
+		      f);
+	else
+		fputs("  nothing lost: every event was counted\n", f);
+}
+
+static void print_cleanup(FILE *f, const struct ls_report *r)
+{
+	if (r->cleanup.kept) {
+		fprintf(f,
+			"  cleanup: --keep-orphans: leftovers left running "
+			"in %s\n",
+			r->cgroup);
+		return;
+	}
+	if (!r->cleanup.attempted)
+		return;
+	fputs("  cleanup:", f);
+	if (r->cleanup.terminated)
+		fprintf(f, " SIGTERM to %u %s;", r->cleanup.terminated,
+			plural(r->cleanup.terminated, "process", "processes"));
+	if (r->cleanup.killed)
+		fputs(" cgroup.kill for what ignored it;", f);
+	fprintf(f, " cgroup %s\n",
+		r->cleanup.cgroup_removed ? "removed" : "NOT removed");
+	if (r->cleanup.error[0])
+		fprintf(f, "  cleanup problem: %s\n", r->cleanup.error);
+}
+
+int ls_report_write_text(const struct ls_report *r, FILE *f)
+{
+	print_headline(f, r);
+	print_processes(f, r, LS_CLASS_ORPHAN,
+			"processes still running (orphans)");
+	print_processes(f, r, LS_CLASS_ZOMBIE, "zombies (exited, not reaped)");
+	print_loose(f, r);
+	print_paths(f, r, LS_KIND_TEMPFILE, "temporary files and directories");
+	print_paths(f, r, LS_KIND_CGROUP, "cgroups");
+	print_metrics(f, r);
+	print_losses(f, r);
+	print_cleanup(f, r);
+	for (int i = 0; i < r->n_notes; i++)
+		fprintf(f, "  note: %s\n", r->notes[i]);
+	fflush(f);
+	return ferror(f) ? -EIO : 0;
+}

@@ -1,0 +1,348 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * watch.c - see watch.h.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <time.h>
+#include <unistd.h>
+#include "cgroup.h"
+#include "log.h"
+#include "watch.h"
+
+/* How often the ring buffer is drained when nothing forces a wakeup. */
+#define DRAIN_MS 100
+
+uint64_t ls_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+void ls_sleep_ms(unsigned int ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}
+
+int ls_watch_block_signals(sigset_t *old)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGQUIT);
+	return sigprocmask(SIG_BLOCK, &set, old) ? -errno : 0;
+}
+
+static int open_report(struct ls_watch *w)
+{
+	const char *path = w->o->report_path;
+
+	w->report_fd = -1;
+	if (!path || !strcmp(path, "-"))
+		return 0;
+	w->report_fd =
+		open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOCTTY, 0644);
+	if (w->report_fd < 0) {
+		ls_err("--report %s: cannot write there: %s (choose a "
+		       "writable file)",
+		       path, strerror(errno));
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int ls_watch_prepare(struct ls_watch *w, const struct ls_opts *o,
+		     const char *mode)
+{
+	char why[PATH_MAX + 64];
+	int err;
+
+	memset(w, 0, sizeof(*w));
+	w->o = o;
+	w->sigfd = w->epfd = w->report_fd = -1;
+	ls_report_init(&w->report, mode);
+	ls_baseline_init(&w->base);
+	err = ls_temps_init(&w->temps, o->temp_roots, o->n_temp_roots, why,
+			    sizeof(why));
+	ls_events_init(&w->events,
+		       o->level >= LS_LEVEL_FULL ? &w->temps : NULL);
+	if (err) {
+		ls_err("%s", why[0] ? why : strerror(-err));
+		return -EINVAL;
+	}
+	return open_report(w);
+}
+
+static int setup_loop(struct ls_watch *w)
+{
+	struct epoll_event ev = { .events = EPOLLIN };
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGQUIT);
+	w->sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	w->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (w->sigfd < 0 || w->epfd < 0)
+		return -errno;
+	ev.data.fd = w->sigfd;
+	if (epoll_ctl(w->epfd, EPOLL_CTL_ADD, w->sigfd, &ev))
+		return -errno;
+	ev.data.fd = ls_bpf_ring_fd(&w->bpf);
+	if (epoll_ctl(w->epfd, EPOLL_CTL_ADD, ev.data.fd, &ev))
+		return -errno;
+	return 0;
+}
+
+static void record_attach(struct ls_watch *w)
+{
+	struct ls_report *r = &w->report;
+
+	r->level = w->o->level;
+	for (int k = 0; k < LS_HOOK_MAX; k++)
+		if (w->bpf.hooks.chosen[k])
+			r->attach[k] = ls_attach_name(w->bpf.hooks.chosen[k]);
+	snprintf(r->missing_sys, sizeof(r->missing_sys), "%s",
+		 w->bpf.missing_sys);
+	for (int k = 0; k < LS_HOOK_MAX; k++)
+		ls_info("hook %-10s %s", ls_hook_name(k),
+			ls_attach_name(w->bpf.hooks.chosen[k]));
+	if (w->bpf.missing_sys[0])
+		ls_info("no tracepoint here for: %s", w->bpf.missing_sys);
+}
+
+int ls_watch_start(struct ls_watch *w, const char *cgroup)
+{
+	struct ls_temp_root_key keys[LS_MAX_TEMP_ROOTS];
+	struct ls_bpf_config c = {
+		.level = w->o->level,
+		.ring_bytes = w->o->ring_bytes,
+		.temp_roots = keys,
+		.n_temp_roots = w->temps.n_roots,
+		.on_event = ls_events_handle,
+		.event_ctx = &w->events,
+	};
+	int err;
+
+	snprintf(w->cgroup, sizeof(w->cgroup), "%s", cgroup);
+	snprintf(w->report.cgroup, sizeof(w->report.cgroup), "%s", cgroup);
+	err = ls_cgroup_id(cgroup, &w->cgid);
+	if (err) {
+		ls_err("cannot read the id of cgroup %s: %s", cgroup,
+		       strerror(-err));
+		return err;
+	}
+	c.cgid = w->report.cgid = w->cgid;
+	for (int i = 0; i < w->temps.n_roots; i++)
+		keys[i] = w->temps.roots[i].key;
+	/* Before attaching: anything that starts later is the watch's. */
+	w->t0_ns = ls_now_ns();
+	w->report.started = time(NULL);
+	err = ls_bpf_start(&w->bpf, &c);
+	if (err) {
+		ls_err("%s", w->bpf.err);
+		return err;
+	}
+	w->bpf_up = true;
+	w->origin_ns = ls_now_ns();
+	record_attach(w);
+	ls_info("watching %s (cgroup id %llu)", cgroup,
+		(unsigned long long)w->cgid);
+	err = setup_loop(w);
+	if (err)
+		ls_err("cannot set up the event loop: %s", strerror(-err));
+	return err;
+}
+
+enum ls_wake ls_watch_wait(struct ls_watch *w, int fd, long timeout_ms,
+			   struct signalfd_siginfo *si)
+{
+	uint64_t deadline = timeout_ms >= 0
+				    ? ls_now_ns() + timeout_ms * 1000000ULL
+				    : UINT64_MAX;
+	struct epoll_event ev = { .events = EPOLLIN, .data.fd = fd };
+	enum ls_wake wake = LS_WAKE_ERROR;
+
+	if (fd >= 0 && epoll_ctl(w->epfd, EPOLL_CTL_ADD, fd, &ev) &&
+	    errno != EEXIST)
+		return LS_WAKE_ERROR;
+	for (;;) {
+		struct epoll_event got[4];
+		uint64_t now = ls_now_ns();
+		long wait = DRAIN_MS;
+		int n;
+
+		if (now >= deadline) {
+			wake = LS_WAKE_DEADLINE;
+			break;
+		}
+		if (deadline - now < DRAIN_MS * 1000000ULL)
+			wait = (deadline - now) / 1000000 + 1;
+		n = epoll_wait(w->epfd, got, 4, wait);
+		if (n < 0 && errno != EINTR)
+			break;
+		ls_bpf_drain(&w->bpf);
+		for (int i = 0; i < n; i++) {
+			if (got[i].data.fd == w->sigfd &&
+			    read(w->sigfd, si, sizeof(*si)) == sizeof(*si))
+				wake = LS_WAKE_SIGNAL;
+			else if (got[i].data.fd == fd && fd >= 0)
+				wake = LS_WAKE_FD;
+		}
+		if (wake == LS_WAKE_SIGNAL || wake == LS_WAKE_FD)
+			break;
+		wake = LS_WAKE_ERROR;
+	}
+	if (fd >= 0)
+		epoll_ctl(w->epfd, EPOLL_CTL_DEL, fd, NULL);
+	return wake;
+}
+
+/*
+ * A reaped task is freed after an RCU grace period; give the counters a
+ * moment to catch up with the processes the snapshot no longer has.
+ */
+static void await_reaps(struct ls_watch *w, size_t processes)
+{
+	struct ls_kind_stats k[LS_KIND_MAX];
+
+	for (int i = 0; i < 50; i++) {
+		ls_bpf_kind_stats(&w->bpf, k);
+		if (k[LS_KIND_PROCESS].cur <= processes)
+			return;
+		ls_sleep_ms(2);
+	}
+}
+
+static void read_metrics(struct ls_watch *w)
+{
+	struct ls_metrics *m = &w->report.metrics;
+	struct ls_kind_stats *t = &m->kinds[LS_KIND_TEMPFILE];
+
+	ls_bpf_kind_stats(&w->bpf, m->kinds);
+	/* Temp files are counted where they are resolved: here. */
+	t->created = w->temps.n_created;
+	t->released = w->temps.n_removed;
+	t->cur = w->temps.n_live;
+	t->peak = w->temps.peak_live;
+	ls_bpf_event_counts(&w->bpf, m->events);
+	ls_bpf_losses(&w->bpf, m->losses);
+	memcpy(m->received, w->events.received, sizeof(m->received));
+	m->malformed = w->events.malformed;
+}
+
+int ls_watch_conclude(struct ls_watch *w)
+{
+	struct ls_leftover_ctx c = {
+		.bpf = &w->bpf,
+		.events = &w->events,
+		.temps = w->o->level >= LS_LEVEL_FULL ? &w->temps : NULL,
+		.base = &w->base,
+		.cgroup = w->cgroup,
+		.t0_ns = w->t0_ns,
+		.origin_ns = w->origin_ns,
+	};
+	struct ls_snapshot s;
+	int err;
+
+	ls_bpf_drain(&w->bpf);
+	err = ls_snapshot_take(&w->bpf, LS_SNAP_TASKS | LS_SNAP_FILES, 0, false,
+			       &s);
+	if (err) {
+		ls_err("cannot read the final snapshot: %s", strerror(-err));
+		return err;
+	}
+	ls_bpf_drain(&w->bpf);
+	await_reaps(w, ls_snapshot_processes(&s));
+	w->report.duration_s = (ls_now_ns() - w->origin_ns) / 1e9;
+	err = ls_leftovers_collect(&c, &s, &w->report);
+	ls_snapshot_free(&s);
+	read_metrics(w);
+	if (w->o->level < LS_LEVEL_FULL)
+		ls_report_note(&w->report, "level snapshot: temporary files "
+					   "are not tracked; use --level full");
+	if (err)
+		ls_err("cannot build the report: %s", strerror(-err));
+	return err;
+}
+
+static enum ls_format report_format(const struct ls_opts *o)
+{
+	const char *p = o->report_path;
+	size_t n = p ? strlen(p) : 0;
+
+	if (o->format != LS_FMT_AUTO)
+		return o->format;
+	return n > 5 && !strcmp(p + n - 5, ".json") ? LS_FMT_JSON : LS_FMT_TEXT;
+}
+
+static int write_file_report(struct ls_watch *w)
+{
+	FILE *f;
+	int err, fd;
+
+	if (!w->o->report_path)
+		return 0;
+	if (!strcmp(w->o->report_path, "-"))
+		return ls_report_write(&w->report, stdout, report_format(w->o));
+	fd = dup(w->report_fd);
+	if (fd < 0 || ftruncate(fd, 0))
+		return -errno;
+	f = fdopen(fd, "w");
+	if (!f) {
+		close(fd);
+		return -errno;
+	}
+	err = ls_report_write(&w->report, f, report_format(w->o));
+	if (fsync(fileno(f)) && !err)
+		err = -errno;
+	if (fclose(f) && !err)
+		err = -EIO;
+	return err;
+}
+
+int ls_watch_write_reports(struct ls_watch *w)
+{
+	int err = 0;
+
+	if (!w->o->quiet)
+		ls_report_write_text(&w->report, stderr);
+	err = write_file_report(w);
+	if (err)
+		ls_err("cannot write the report to %s: %s", w->o->report_path,
+		       strerror(-err));
+	return err;
+}
+
+void ls_watch_close(struct ls_watch *w)
+{
+	if (w->bpf_up)
+		ls_bpf_stop(&w->bpf);
+	w->bpf_up = false;
+	if (w->sigfd >= 0)
+		close(w->sigfd);
+	if (w->epfd >= 0)
+		close(w->epfd);
+	if (w->report_fd >= 0)
+		close(w->report_fd);
+	w->sigfd = w->epfd = w->report_fd = -1;
+	ls_events_free(&w->events);
+	ls_temps_free(&w->temps);
+	ls_baseline_free(&w->base);
+	ls_report_free(&w->report);
+}
