@@ -73,6 +73,14 @@ struct departed_map {
 };
 extern struct departed_map departed SEC(".maps");
 
+struct threads_map {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u32);
+	__type(value, struct ls_thread);
+};
+extern struct threads_map threads SEC(".maps");
+
 struct cgroups_map {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 4096);
@@ -88,6 +96,16 @@ struct temp_roots_map {
 	__type(value, __u32);
 };
 extern struct temp_roots_map temp_roots SEC(".maps");
+
+/* Directories above a temp root ("/", "/var"): a relative path from one of
+ * them may lead into a root, so its syscalls are worth an event. */
+struct temp_ancestors_map {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4 * LS_MAX_TEMP_ROOTS);
+	__type(key, struct ls_temp_root_key);
+	__type(value, __u32);
+};
+extern struct temp_ancestors_map temp_ancestors SEC(".maps");
 
 struct events_map {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);

@@ -45,17 +45,18 @@ int iter_task(struct bpf_iter__task *ctx)
 	return 0;
 }
 
-static __always_inline void unix_addr(struct sock *sk, char *dst)
+/* The bound address of unix socket @sk into @dst; false if unbound. */
+static __always_inline bool unix_addr(struct sock *sk, char *dst)
 {
 	struct unix_address *a = BPF_CORE_READ((struct unix_sock *)sk, addr);
 	int len;
 
 	dst[0] = 0;
 	if (!a)
-		return;
+		return false;
 	len = BPF_CORE_READ(a, len) - (int)sizeof(short);
 	if (len <= 0)
-		return;
+		return false;
 	if (len > 108)
 		len = 108;
 	/* Abstract names start with NUL; show them as '@' like ss(8). */
@@ -63,6 +64,7 @@ static __always_inline void unix_addr(struct sock *sk, char *dst)
 	if (dst[0] == 0)
 		dst[0] = '@';
 	dst[len & 127] = 0;
+	return true;
 }
 
 static __always_inline void sock_info(struct file *f, struct ls_iter_file *r)
@@ -78,12 +80,11 @@ static __always_inline void sock_info(struct file *f, struct ls_iter_file *r)
 	r->protocol = BPF_CORE_READ(sk, sk_protocol);
 	r->state = BPF_CORE_READ(sk, __sk_common.skc_state);
 	if (r->family == AF_UNIX) {
-		unix_addr(sk, r->path);
+		if (unix_addr(sk, r->path))
+			r->sk_flags |= LS_SK_UNIX_ADDR;
 		peer = BPF_CORE_READ((struct unix_sock *)sk, peer);
-		if (peer) {
-			unix_addr(peer, r->path2);
+		if (peer && unix_addr(peer, r->path2))
 			r->sk_flags |= LS_SK_UNIX_PEER;
-		}
 		return;
 	}
 	if (r->family != AF_INET && r->family != AF_INET6)

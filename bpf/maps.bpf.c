@@ -19,9 +19,11 @@ struct ls_kind_stats kstats[LS_KIND_MAX] = {};
 
 struct procs_map procs SEC(".maps");
 struct objs_map objs SEC(".maps");
+struct threads_map threads SEC(".maps");
 struct departed_map departed SEC(".maps");
 struct cgroups_map watched_cgroups SEC(".maps");
 struct temp_roots_map temp_roots SEC(".maps");
+struct temp_ancestors_map temp_ancestors SEC(".maps");
 struct events_map events SEC(".maps");
 struct counters_map losses SEC(".maps");
 struct counters_map evcounts SEC(".maps");

@@ -27,11 +27,47 @@ static __always_inline void emit_proc(__u32 type, __u64 test, __u32 pid,
 	emit_submit(e);
 }
 
+/* Threads are remembered one by one, so that only threads the watch saw
+ * created are counted released, and a leaked one names its creator. */
+static __always_inline void on_thread_new(struct task_struct *parent, __u32 pid,
+					  __u32 tgid)
+{
+	struct ls_proc *p = bpf_map_lookup_elem(&procs, &tgid);
+	struct ls_thread th = {};
+
+	th.created_ns = bpf_ktime_get_ns();
+	th.test = p ? p->test : 0;
+	th.tgid = tgid;
+	th.creator_tid = BPF_CORE_READ(parent, pid);
+	BPF_CORE_READ_STR_INTO(&th.creator_comm, parent, comm);
+	if (bpf_map_update_elem(&threads, &pid, &th, BPF_ANY)) {
+		loss(LS_LOSS_THREAD_TABLE);
+		return;
+	}
+	if (p)
+		__sync_fetch_and_add(&p->nr_threads, 1);
+	kind_created(LS_KIND_THREAD, 0);
+	if (stream_all())
+		emit_proc(LS_EV_THREAD_NEW, th.test, pid, tgid, 0, 0);
+}
+
+static __always_inline void on_thread_gone(struct ls_proc *p, __u32 pid,
+					   __u32 tgid)
+{
+	if (bpf_map_delete_elem(&threads, &pid))
+		return; /* not one the watch saw created */
+	if (p && p->nr_threads)
+		__sync_fetch_and_sub(&p->nr_threads, 1);
+	kind_released(LS_KIND_THREAD, 0);
+	if (stream_all())
+		emit_proc(LS_EV_THREAD_EXIT, p ? p->test : 0, pid, tgid, 0, 0);
+}
+
 static __always_inline int on_fork(struct task_struct *parent,
 				   struct task_struct *child)
 {
 	__u32 tgid, pid, ptgid;
-	struct ls_proc np = {}, *pp, *p;
+	struct ls_proc np = {}, *pp;
 
 	if (!task_watched(child))
 		return 0;
@@ -40,13 +76,7 @@ static __always_inline int on_fork(struct task_struct *parent,
 	ptgid = BPF_CORE_READ(parent, tgid);
 
 	if (pid != tgid) {
-		p = bpf_map_lookup_elem(&procs, &tgid);
-		if (p)
-			__sync_fetch_and_add(&p->nr_threads, 1);
-		kind_created(LS_KIND_THREAD, 0);
-		if (stream_all())
-			emit_proc(LS_EV_THREAD_NEW, p ? p->test : 0, pid, tgid,
-				  0, 0);
+		on_thread_new(parent, pid, tgid);
 		return 0;
 	}
 
@@ -121,7 +151,7 @@ static __always_inline void emit_exec(__u64 test)
 	emit_submit(e);
 }
 
-static __always_inline int on_exec(void)
+static __always_inline int on_exec(__u32 old_pid)
 {
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 	struct ls_proc *p;
@@ -131,6 +161,9 @@ static __always_inline int on_exec(void)
 	p = current_proc(tgid);
 	if (!p)
 		return 0;
+	/* A thread that execs becomes the leader: it is no thread anymore. */
+	if (old_pid != tgid)
+		on_thread_gone(p, old_pid, tgid);
 	p->flags |= LS_PROC_EXECED;
 	bpf_get_current_comm(p->comm, sizeof(p->comm));
 	release_mappings(p);
@@ -141,15 +174,15 @@ static __always_inline int on_exec(void)
 }
 
 SEC("tp_btf/sched_process_exec")
-int BPF_PROG(proc_exec_btf)
+int BPF_PROG(proc_exec_btf, struct task_struct *t, pid_t old_pid)
 {
-	return on_exec();
+	return on_exec(old_pid);
 }
 
 SEC("raw_tp/sched_process_exec")
-int BPF_PROG(proc_exec_raw)
+int BPF_PROG(proc_exec_raw, struct task_struct *t, pid_t old_pid)
 {
-	return on_exec();
+	return on_exec(old_pid);
 }
 
 static __always_inline int on_exit(struct task_struct *t)
@@ -162,25 +195,25 @@ static __always_inline int on_exit(struct task_struct *t)
 	if (!current_watched())
 		return 0;
 	p = bpf_map_lookup_elem(&procs, &tgid);
-	if (pid != tgid) {
-		if (p && p->nr_threads)
-			__sync_fetch_and_sub(&p->nr_threads, 1);
-		kind_released(LS_KIND_THREAD, 0);
-		if (stream_all())
-			emit_proc(LS_EV_THREAD_EXIT, p ? p->test : 0, pid, tgid,
-				  0, 0);
-	}
+	if (pid != tgid)
+		on_thread_gone(p, pid, tgid);
 	/* signal->live is decremented before the tracepoint fires. */
 	group_dead = BPF_CORE_READ(t, signal, live.counter) == 0;
 	if (!group_dead || !p)
 		return 0;
-	p->flags |= LS_PROC_EXITED;
-	p->exit_ns = bpf_ktime_get_ns();
-	p->exit_code = BPF_CORE_READ(t, exit_code);
+	/*
+	 * A process counts as released when it exits, not when it is reaped:
+	 * the task is freed in an RCU callback that lazy RCU may run seconds
+	 * later. A zombie is a finding of its own, from the iterator.
+	 */
 	release_mappings(p);
 	if (cfg_level >= LS_LEVEL_FULL)
 		ls_fd_sweep(tgid, 0, p->max_fd, LS_SWEEP_EXIT);
-	emit_proc(LS_EV_PROC_EXIT, p->test, tgid, p->ppid, p->exit_code, 1);
+	if (p->flags & LS_PROC_COUNTED)
+		kind_released(LS_KIND_PROCESS, 0);
+	emit_proc(LS_EV_PROC_EXIT, p->test, tgid, p->ppid,
+		  BPF_CORE_READ(t, exit_code), 1);
+	bpf_map_delete_elem(&procs, &tgid);
 	return 0;
 }
 
@@ -201,19 +234,10 @@ int BPF_PROG(proc_exit_raw, struct task_struct *t)
 static __always_inline int on_free(struct task_struct *t)
 {
 	__u32 pid = BPF_CORE_READ(t, pid), tgid = BPF_CORE_READ(t, tgid);
-	struct ls_proc *p;
-	__u64 test;
 
-	if (pid != tgid)
-		return 0;
-	p = bpf_map_lookup_elem(&procs, &tgid);
-	if (!p || p->start_ns != BPF_CORE_READ(t, start_time))
-		return 0;
-	test = p->test;
-	if (p->flags & LS_PROC_COUNTED)
-		kind_released(LS_KIND_PROCESS, 0);
-	bpf_map_delete_elem(&procs, &tgid);
-	emit_proc(LS_EV_PROC_REAP, test, tgid, 0, 0, 0);
+	/* The task keeps its css_set until now: the cgroup still tells. */
+	if (pid == tgid && task_watched(t))
+		emit_proc(LS_EV_PROC_REAP, 0, tgid, 0, 0, 0);
 	return 0;
 }
 

@@ -139,10 +139,22 @@ struct side {
 	__u32 abs;
 };
 
+static __always_inline bool temp_ancestor(struct dentry *d)
+{
+	struct ls_temp_root_key key = {
+		.dev = BPF_CORE_READ(d, d_sb, s_dev),
+		.ino = BPF_CORE_READ(d, d_inode, i_ino),
+	};
+
+	return bpf_map_lookup_elem(&temp_ancestors, &key) != 0;
+}
+
 /*
- * Resolve (@dfd, user string @upath) into @buf: either "under root N, path
- * rel" or "absolute, as written". Returns false if neither applies (a
- * relative path outside every temp root), so no event is needed.
+ * Resolve (@dfd, user string @upath) into @buf: "under root N, path rel",
+ * "absolute, as written", or, from a directory above a temp root (cwd "/",
+ * path "tmp/x"), "absolute, as built from the kernel's path". Returns false
+ * if none applies (a relative path that cannot reach a temp root without
+ * "..": not followed), so no event is needed.
  */
 static __always_inline bool resolve(int dfd, __u64 upath, char *buf,
 				    struct side *s)
@@ -164,14 +176,18 @@ static __always_inline bool resolve(int dfd, __u64 upath, char *buf,
 	if (!base_dir(dfd, &mnt, &d))
 		return false;
 	s->start = rel_path(mnt, d, buf, &s->root, &s->flags);
-	if (s->root < 0)
-		return false;
+	if (s->root < 0) {
+		/* The walk reached "/": buf holds the base's absolute path. */
+		if ((s->flags & LS_TEMP_TRUNC) || !temp_ancestor(d))
+			return false;
+		s->flags |= LS_TEMP_ABS;
+	}
 	/* "base" + "/" + user string, contiguous from s->start. */
 	buf[BUF_MID] = '/';
 	if (bpf_probe_read_user_str(&buf[BUF_MID + 1], 255, (void *)upath) >=
 	    255)
 		s->flags |= LS_TEMP_TRUNC;
-	if (s->start == BUF_MID)
+	if (s->start == BUF_MID && s->root >= 0)
 		s->start = BUF_MID + 1;
 	return true;
 }
@@ -225,8 +241,11 @@ static __always_inline void path_event(struct ls_sysctx *c, __u32 type, int dfd,
 	emit_submit(e);
 }
 
+#define RENAME_EXCHANGE (1u << 1)
+
 static __always_inline void rename_event(struct ls_sysctx *c, int odfd,
-					 __u64 old, int ndfd, __u64 new)
+					 __u64 old, int ndfd, __u64 new,
+					 __u64 flags)
 {
 	char *buf = scratch_buf();
 	struct ls_ev_temp *e;
@@ -248,7 +267,7 @@ static __always_inline void rename_event(struct ls_sysctx *c, int odfd,
 	if (ra)
 		copy_side(e->path, &a, buf, old);
 	rb = resolve(ndfd, new, buf, &b);
-	e->flags2 = b.flags;
+	e->flags2 = b.flags | (flags & RENAME_EXCHANGE ? LS_TEMP_EXCHANGE : 0);
 	e->root2_idx = rb ? b.root : -1;
 	e->path2[0] = 0;
 	if (rb)
@@ -286,12 +305,13 @@ __noinline int ls_temp_syscall(struct ls_sysctx *c)
 			   LS_TEMP_DIR);
 		break;
 	case LS_SYS_rename:
-		rename_event(c, AT_FDCWD, c->arg[0], AT_FDCWD, c->arg[1]);
+		rename_event(c, AT_FDCWD, c->arg[0], AT_FDCWD, c->arg[1], 0);
 		break;
 	case LS_SYS_renameat:
 	case LS_SYS_renameat2:
 		rename_event(c, (int)c->arg[0], c->arg[1], (int)c->arg[2],
-			     c->arg[3]);
+			     c->arg[3],
+			     c->sys == LS_SYS_renameat2 ? c->arg[4] : 0);
 		break;
 	}
 	return 0;

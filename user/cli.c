@@ -20,6 +20,8 @@ static const char *const cmd_names[] = {
 
 const char *ls_cmd_name(enum ls_cmd cmd)
 {
+	if ((size_t)cmd >= sizeof(cmd_names) / sizeof(cmd_names[0]))
+		return "?";
 	return cmd_names[cmd];
 }
 
@@ -246,6 +248,26 @@ static int attach_option(struct parser *p, const char *name, const char *eq)
 	return 1;
 }
 
+/* Options that are switches: "--quiet=1" is a mistake worth naming. */
+static bool is_flag(const char *name)
+{
+	static const char *const flags[] = {
+		"--quiet",
+		"-q",
+		"--verbose",
+		"-v",
+		"-vv",
+		"--fail-on-leak",
+		"--keep-orphans",
+		"--json",
+	};
+
+	for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++)
+		if (!strcmp(name, flags[i]))
+			return true;
+	return false;
+}
+
 /* One option word of the current subcommand; 1 if unknown. */
 static int one_option(struct parser *p, const char *word)
 {
@@ -259,6 +281,8 @@ static int one_option(struct parser *p, const char *word)
 		return 1;
 	memcpy(name, word, len);
 	name[len] = 0;
+	if (eq && is_flag(name))
+		return fail(p, "%s takes no value", name);
 	if (!strcmp(name, "--verbose") || !strcmp(name, "-v")) {
 		p->o->verbose++;
 		return 0;
@@ -277,10 +301,8 @@ static int one_option(struct parser *p, const char *word)
 		p->o->json = true;
 		r = 0;
 	}
-	if (r == 0 && eq &&
-	    (!strcmp(name, "--quiet") || !strcmp(name, "--fail-on-leak") ||
-	     !strcmp(name, "--keep-orphans") || !strcmp(name, "--json")))
-		return fail(p, "%s takes no value", name);
+	if (r == 1 && cmd == LS_CMD_DOCTOR && !strcmp(name, "--level"))
+		r = watch_option(p, name, eq);
 	return r;
 }
 
@@ -312,16 +334,22 @@ static int check_required(struct parser *p)
 
 static int parse_help(struct parser *p)
 {
-	if (p->i + 1 < p->argc) {
-		const char *topic = p->argv[p->i + 1];
+	const char *topic;
 
-		p->o->help_topic = cmd_by_name(topic);
-		if (p->o->help_topic == LS_CMD_NONE || p->i + 2 < p->argc)
-			return fail(p,
-				    "help: '%s' is not a command (run, "
-				    "attach, doctor)",
-				    topic);
-	}
+	if (p->i + 1 >= p->argc)
+		return 0;
+	topic = p->argv[p->i + 1];
+	if (p->i + 2 < p->argc)
+		return fail(p, "help: unexpected argument '%s'",
+			    p->argv[p->i + 2]);
+	if (!strcmp(topic, "--help") || !strcmp(topic, "-h"))
+		return 0;
+	p->o->help_topic = cmd_by_name(topic);
+	if (p->o->help_topic == LS_CMD_NONE)
+		return fail(p,
+			    "help: '%s' is not a command (run, attach, "
+			    "doctor)",
+			    topic);
 	return 0;
 }
 
@@ -402,6 +430,7 @@ static const char usage_overview[] =
 	"                               --duration; report; never kills\n"
 	"  doctor                       check what this machine supports\n"
 	"  help [COMMAND]               this text, or a command's options\n"
+	"  --version                    print the version (also -V)\n"
 	"\n"
 	"exit codes:\n"
 	"  0    success (run: CMD's own exit code is passed through)\n"
@@ -477,14 +506,20 @@ static const char usage_attach[] =
 	"still there at the end. attach never kills or removes anything.\n"
 	"\n"
 	"options:\n"
-	"  --cgroup PATH           the cgroup v2 directory to watch "
-	"(required;\n"
-	"                          not the root, not leakscope's own cgroup)\n"
+	"  --cgroup PATH           the cgroup v2 directory to watch\n"
+	"                          (required; not the root, not leakscope's\n"
+	"                          own cgroup)\n"
 	"  --duration SECONDS      stop after this long\n"
-	"%s";
+	"%s"
+	"\n"
+	"exit code: 0; 3 (--fail-on-leak) if something created during the\n"
+	"watch is still there; 2 for bad input (a cgroup that is missing, not\n"
+	"cgroup v2, the root, or contains leakscope); 4 if this machine "
+	"cannot\n"
+	"watch; 1 if leakscope failed.\n";
 
 static const char usage_doctor[] =
-	"usage: leakscope doctor [--json] [-v]\n"
+	"usage: leakscope doctor [--json] [--level full|snapshot] [-v]\n"
 	"\n"
 	"Check whether this machine can run leakscope: kernel, BTF, lockdown,\n"
 	"cgroup v2 mount, tracefs, BPF ring buffer and iterators, and for "
@@ -492,7 +527,8 @@ static const char usage_doctor[] =
 	"hook the attach type that would be used. Exit 0 if watching works,\n"
 	"4 if not (each failed check says how to fix it).\n"
 	"\n"
-	"  --json                  machine-readable output\n";
+	"  --json                  machine-readable output\n"
+	"  --level full|snapshot   check the hooks of this level (full)\n";
 
 void ls_cli_usage(FILE *f, enum ls_cmd cmd)
 {

@@ -27,6 +27,7 @@
 struct check {
 	const char *name;
 	bool ok;
+	bool skipped; /* could not be checked (no privileges) */
 	bool essential;
 	char detail[320];
 	char fix[256];
@@ -152,9 +153,24 @@ static void check_tracefs(struct doctor *d, const struct ls_hooks *h)
 			 h->tracefs_err);
 }
 
+static void skip(struct doctor *d, const char *name, const char *why)
+{
+	struct check *c = add(d, name, true);
+
+	c->skipped = true;
+	snprintf(c->detail, sizeof(c->detail), "not checked: %s", why);
+}
+
 static void check_features(struct doctor *d)
 {
-	struct check *c = add(d, "ringbuf", true);
+	struct check *c;
+
+	if (!d->checks[1].ok) { /* privileges */
+		skip(d, "ringbuf", "needs privileges");
+		skip(d, "iterators", "needs privileges");
+		return;
+	}
+	c = add(d, "ringbuf", true);
 
 	c->ok = ls_probe_ringbuf();
 	snprintf(c->detail, sizeof(c->detail), "%s",
@@ -211,9 +227,20 @@ static void check_load(struct doctor *d, enum ls_level level)
 static bool all_ok(const struct doctor *d)
 {
 	for (int i = 0; i < d->n; i++)
-		if (d->checks[i].essential && !d->checks[i].ok)
+		if (d->checks[i].essential && !d->checks[i].ok &&
+		    !d->checks[i].skipped)
 			return false;
-	return true;
+	/* Without the trial load there is no proof that watching works. */
+	return d->loaded;
+}
+
+static const char *status(const struct check *c)
+{
+	if (c->skipped)
+		return "--";
+	if (c->ok)
+		return "ok";
+	return c->essential ? "FAIL" : "warn";
 }
 
 static void print_text(const struct doctor *d, const struct ls_hooks *h)
@@ -222,11 +249,7 @@ static void print_text(const struct doctor *d, const struct ls_hooks *h)
 	for (int i = 0; i < d->n; i++) {
 		const struct check *c = &d->checks[i];
 
-		printf("  %-11s %-4s %s\n", c->name,
-		       c->ok	      ? "ok"
-		       : c->essential ? "FAIL"
-				      : "warn",
-		       c->detail);
+		printf("  %-11s %-4s %s\n", c->name, status(c), c->detail);
 		if (c->fix[0])
 			printf("  %-11s      fix: %s\n", "", c->fix);
 	}
@@ -256,7 +279,10 @@ static void print_json(const struct doctor *d, const struct ls_hooks *h)
 	for (int i = 0; i < d->n; i++) {
 		ls_json_begin_object(&j);
 		ls_json_kv_string(&j, "name", d->checks[i].name);
-		ls_json_kv_bool(&j, "ok", d->checks[i].ok);
+		if (d->checks[i].skipped)
+			ls_json_kv_null(&j, "ok");
+		else
+			ls_json_kv_bool(&j, "ok", d->checks[i].ok);
 		ls_json_kv_bool(&j, "essential", d->checks[i].essential);
 		ls_json_kv_string(&j, "detail", d->checks[i].detail);
 		if (d->checks[i].fix[0])
@@ -299,6 +325,8 @@ int ls_cmd_doctor(const struct ls_opts *o)
 	check_features(&d);
 	if (d.checks[1].ok && d.checks[2].ok)
 		check_load(&d, o->level);
+	else
+		skip(&d, "load", "needs privileges and BTF");
 	if (o->json)
 		print_json(&d, &hooks);
 	else

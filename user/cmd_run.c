@@ -354,15 +354,27 @@ static int make_run_cgroup(struct ls_watch *w, char *path, size_t len)
 					       : LS_EXIT_USAGE;
 }
 
-/* CMD inherits the agent's open files (stdio, and whatever the agent was
- * given): they came from outside the watch. */
+/*
+ * CMD inherits the agent's open files without O_CLOEXEC (stdio, and what
+ * the agent was given): they came from outside the watch. Only those: a
+ * close-on-exec fd (the snapshot's own) is closed soon, and a file that
+ * reuses its address must not pass for inherited.
+ */
 static int own_files_baseline(struct ls_watch *w)
 {
 	struct ls_snapshot s;
+	size_t keep = 0;
 	int err = ls_snapshot_take(&w->bpf, LS_SNAP_FILES, getpid(), true, &s);
 
 	if (err)
 		return err;
+	for (size_t i = 0; i < s.n_files; i++) {
+		int flags = fcntl(s.files[i].fd, F_GETFD);
+
+		if (flags >= 0 && !(flags & FD_CLOEXEC))
+			s.files[keep++] = s.files[i];
+	}
+	s.n_files = keep;
 	err = ls_baseline_add_files(&w->base, &s);
 	ls_snapshot_free(&s);
 	return err;

@@ -63,6 +63,7 @@ const char *ls_fd_type_name(unsigned int fd_type, const char *path)
 		{ "[io_uring]", "io_uring" },
 		{ "[userfaultfd]", "userfaultfd" },
 		{ "bpf-", "bpf" },
+		{ "bpf_", "bpf" },
 		{ "[perf_event]", "perf_event" },
 	};
 
@@ -239,6 +240,33 @@ static uint64_t proc_rss(int pid)
 	return (uint64_t)resident * sysconf(_SC_PAGESIZE);
 }
 
+/* A zombie's wait status: field 52 of /proc/PID/stat (Linux 3.5+). */
+static int proc_exit_code(int pid)
+{
+	char file[64], buf[2048], *p;
+	int field = 3, code = 0;
+	ssize_t n;
+	int fd;
+
+	snprintf(file, sizeof(file), "/proc/%d/stat", pid);
+	fd = open(file, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = 0;
+	/* comm may hold spaces and parentheses: fields start after the last
+	 * ')', with the state (field 3). */
+	p = strrchr(buf, ')');
+	for (p = p ? p + 2 : buf; p && *p && field < 52; field++)
+		p = strchr(p, ' ') ? strchr(p, ' ') + 1 : NULL;
+	if (p && field == 52)
+		code = atoi(p);
+	return code;
+}
+
 /* ---- processes and threads ---- */
 
 static double offset_s(const struct ls_leftover_ctx *c, uint64_t ns)
@@ -293,12 +321,9 @@ static void describe_process(const struct ls_leftover_ctx *c,
 	} else if (!ls_bpf_proc(c->bpf, t->tgid, &kp) && kp.creator_tid) {
 		set_creator(c, f, kp.ppid, kp.creator_tid, "", kp.forked_ns);
 	}
-	if (f->cls == LS_CLASS_ZOMBIE) {
-		if (info && info->exited)
-			f->exit_status = info->exit_code;
-		else if (!ls_bpf_proc(c->bpf, t->tgid, &kp))
-			f->exit_status = kp.exit_code;
-	}
+	if (f->cls == LS_CLASS_ZOMBIE)
+		f->exit_status = info && info->exited ? info->exit_code
+						      : proc_exit_code(t->tgid);
 }
 
 static int by_tgid_pid(const void *a, const void *b)
@@ -316,10 +341,12 @@ static int add_threads(const struct ls_leftover_ctx *c,
 		       const struct ls_iter_task *t, size_t n,
 		       struct ls_report *r)
 {
-	for (size_t i = 1; i < n; i++) {
+	for (size_t i = 0; i < n; i++) {
 		struct ls_finding *f;
+		struct ls_thread th;
 
-		if (t[i].start_ns < c->t0_ns || t[i].exit_state)
+		if (t[i].pid == t[i].tgid || t[i].start_ns < c->t0_ns ||
+		    t[i].exit_state)
 			continue;
 		f = ls_report_add(r, LS_KIND_THREAD, LS_CLASS_ORPHAN);
 		if (!f)
@@ -329,8 +356,20 @@ static int add_threads(const struct ls_leftover_ctx *c,
 		f->ppid = t[i].ppid;
 		ls_comm_copy(f->comm, t[i].comm);
 		f->created_at = offset_s(c, t[i].start_ns);
+		if (!ls_bpf_thread(c->bpf, t[i].pid, &th))
+			set_creator(c, f, th.tgid, th.creator_tid,
+				    th.creator_comm, th.created_ns);
 	}
 	return 0;
+}
+
+static size_t live_tasks(const struct ls_iter_task *t, size_t n)
+{
+	size_t live = 0;
+
+	for (size_t i = 0; i < n; i++)
+		live += !t[i].exit_state;
+	return live;
 }
 
 /* A zombie is a finding while a live parent in the watch fails to reap
@@ -339,8 +378,8 @@ static bool unreaped_by_watch(const struct ls_iter_task *tasks, size_t n,
 			      const struct ls_iter_task *z)
 {
 	for (size_t i = 0; i < n; i++)
-		if (tasks[i].pid == z->ppid && tasks[i].tgid == z->ppid)
-			return !tasks[i].exit_state;
+		if (tasks[i].tgid == z->ppid && !tasks[i].exit_state)
+			return true;
 	return false;
 }
 
@@ -351,30 +390,27 @@ static int add_processes(const struct ls_leftover_ctx *c,
 	if (n)
 		qsort(tasks, n, sizeof(*tasks), by_tgid_pid);
 	for (size_t i = 0; i < n;) {
-		size_t j = i;
+		size_t j = i, live;
 		struct ls_finding *f;
 		int err;
 
 		while (j < n && tasks[j].tgid == tasks[i].tgid)
 			j++;
+		/* Sorted leader first; a process lives while any thread does
+		 * (its leader may have called pthread_exit). */
+		live = live_tasks(&tasks[i], j - i);
 		if (tasks[i].pid == tasks[i].tgid &&
-		    task_is_new(c, &tasks[i])) {
-			bool zombie = tasks[i].exit_state & LS_EXIT_ZOMBIE;
-
-			if (zombie && !unreaped_by_watch(tasks, n, &tasks[i])) {
-				i = j;
-				continue;
-			}
+		    task_is_new(c, &tasks[i]) &&
+		    (live || unreaped_by_watch(tasks, n, &tasks[i]))) {
 			f = ls_report_add(r, LS_KIND_PROCESS,
-					  zombie ? LS_CLASS_ZOMBIE
-						 : LS_CLASS_ORPHAN);
+					  live ? LS_CLASS_ORPHAN
+					       : LS_CLASS_ZOMBIE);
 			if (!f)
 				return -ENOMEM;
-			describe_process(c, &tasks[i], j - i, f);
+			describe_process(c, &tasks[i], live ? live : 1, f);
 		}
 		/* New threads count in old processes too (attach). */
-		if (tasks[i].pid == tasks[i].tgid &&
-		    (err = add_threads(c, &tasks[i], j - i, r)))
+		if ((err = add_threads(c, &tasks[i], j - i, r)))
 			return err;
 		i = j;
 	}
@@ -416,8 +452,9 @@ static void describe_socket(const struct ls_iter_file *s, struct ls_finding *f)
 	}
 	if (s->family != 1)
 		return;
-	/* For unix sockets, path holds the bound address. */
-	snprintf(f->local_addr, sizeof(f->local_addr), "%s", s->path);
+	/* For unix sockets, path holds the bound address, if any. */
+	if (s->sk_flags & LS_SK_UNIX_ADDR)
+		snprintf(f->local_addr, sizeof(f->local_addr), "%s", s->path);
 	if (s->sk_flags & LS_SK_UNIX_PEER) {
 		snprintf(f->peer_addr, sizeof(f->peer_addr), "%s", s->path2);
 		f->database = ls_database_for_unix_path(s->path2);
@@ -425,15 +462,13 @@ static void describe_socket(const struct ls_iter_file *s, struct ls_finding *f)
 }
 
 /* Who opened @s: the live table, else the table of exited creators. */
-static void fd_origin(const struct ls_leftover_ctx *c,
-		      const struct ls_iter_file *s, struct ls_finding *f)
+static bool fd_origin(const struct ls_leftover_ctx *c,
+		      const struct ls_iter_file *s, struct ls_obj *o)
 {
-	struct ls_obj o;
-
-	if ((!ls_bpf_fd_origin(c->bpf, s->tgid, s->fd, &o) &&
-	     o.cookie == s->file) ||
-	    (!ls_bpf_departed_origin(c->bpf, s->file, &o) && o.ino == s->ino))
-		set_creator(c, f, o.tgid, o.tid, o.comm, o.created_ns);
+	return (!ls_bpf_fd_origin(c->bpf, s->tgid, s->fd, o) &&
+		o->cookie == s->file) ||
+	       (!ls_bpf_departed_origin(c->bpf, s->file, o) &&
+		o->ino == s->ino);
 }
 
 static struct ls_finding *find_process(struct ls_report *r, int pid)
@@ -464,8 +499,12 @@ static int add_fds(const struct ls_leftover_ctx *c, const struct ls_snapshot *s,
 		const struct ls_iter_file *x = &s->files[i];
 		struct ls_finding *f, *holder;
 		bool sock = x->fd_type == LS_FD_SOCKET;
+		struct ls_obj o;
+		bool created = fd_origin(c, x, &o);
 
-		if (file_in_baseline(c->base, x)) {
+		/* A creation record beats the baseline: anon inodes share one
+		 * inode, and a new file may reuse a closed one's address. */
+		if (!created && file_in_baseline(c->base, x)) {
 			note_inherited(r, x);
 			continue;
 		}
@@ -482,7 +521,8 @@ static int add_fds(const struct ls_leftover_ctx *c, const struct ls_snapshot *s,
 			ls_comm_copy(f->comm, holder->comm);
 		if (sock)
 			describe_socket(x, f);
-		fd_origin(c, x, f);
+		if (created)
+			set_creator(c, f, o.tgid, o.tid, o.comm, o.created_ns);
 	}
 	return 0;
 }

@@ -151,6 +151,10 @@ static int set_temp_roots(struct ls_bpf *b, const struct ls_bpf_config *c)
 	for (__u32 i = 0; i < (__u32)c->n_temp_roots; i++)
 		if (bpf_map_update_elem(fd, &c->temp_roots[i], &i, BPF_ANY))
 			return -errno;
+	fd = bpf_map__fd(b->skel->maps.temp_ancestors);
+	for (__u32 i = 0; i < (__u32)c->n_temp_ancestors; i++)
+		if (bpf_map_update_elem(fd, &c->temp_ancestors[i], &i, BPF_ANY))
+			return -errno;
 	return 0;
 }
 
@@ -382,6 +386,13 @@ int ls_bpf_departed_origin(struct ls_bpf *b, uint64_t file, struct ls_obj *out)
 {
 	if (bpf_map_lookup_elem(bpf_map__fd(b->skel->maps.departed), &file,
 				out))
+		return -errno;
+	return 0;
+}
+
+int ls_bpf_thread(struct ls_bpf *b, uint32_t tid, struct ls_thread *out)
+{
+	if (bpf_map_lookup_elem(bpf_map__fd(b->skel->maps.threads), &tid, out))
 		return -errno;
 	return 0;
 }

@@ -30,6 +30,8 @@ struct ls_bpf_config {
 	unsigned long ring_bytes;
 	const struct ls_temp_root_key *temp_roots; /* index = root number */
 	int n_temp_roots;
+	const struct ls_temp_root_key *temp_ancestors;
+	int n_temp_ancestors;
 	ls_event_fn on_event;
 	void *event_ctx;
 };
@@ -74,6 +76,8 @@ int ls_bpf_fd_origin(struct ls_bpf *b, uint32_t tgid, int fd,
 		     struct ls_obj *out);
 /* Creation record of a file whose creator has exited; 0 or -ENOENT. */
 int ls_bpf_departed_origin(struct ls_bpf *b, uint64_t file, struct ls_obj *out);
+/* Thread-table entry (threads created in the watch); 0 or -ENOENT. */
+int ls_bpf_thread(struct ls_bpf *b, uint32_t tid, struct ls_thread *out);
 /* Process-table entry; 0 or -ENOENT. */
 int ls_bpf_proc(struct ls_bpf *b, uint32_t tgid, struct ls_proc *out);
 

@@ -10,6 +10,32 @@
 #include <string.h>
 #include "report.h"
 
+/*
+ * Write @s with every control character (C0, DEL, and C1 in UTF-8: U+0080
+ * to U+009F) escaped as \xNN: names come from the processes under watch,
+ * and a newline or an escape sequence in a file name must not forge a
+ * report line or drive the reader's terminal. Returns bytes written.
+ */
+static size_t put(FILE *f, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n = 0;
+
+	for (; p && *p; p++) {
+		bool c1 = p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f;
+
+		if (*p < 0x20 || *p == 0x7f || *p == '\\' || c1) {
+			n += fprintf(f, "\\x%02x", *p);
+			if (c1)
+				n += fprintf(f, "\\x%02x", *++p);
+		} else {
+			fputc(*p, f);
+			n++;
+		}
+	}
+	return n;
+}
+
 static const char *plural(size_t n, const char *one, const char *many)
 {
 	return n == 1 ? one : many;
@@ -24,7 +50,9 @@ static void print_argv(FILE *f, char **argv, size_t max)
 			fputs(" ...", f);
 			break;
 		}
-		used += fprintf(f, "%s%s", a == argv ? "" : " ", *a);
+		if (a != argv)
+			used += fprintf(f, " ");
+		used += put(f, *a);
 	}
 }
 
@@ -32,8 +60,11 @@ static void print_when(FILE *f, const struct ls_finding *x)
 {
 	if (x->has_creator && x->creator_pid)
 		fprintf(f, " by pid %d", x->creator_pid);
-	if (x->has_creator && x->creator_comm[0])
-		fprintf(f, " (%s)", x->creator_comm);
+	if (x->has_creator && x->creator_comm[0]) {
+		fputs(" (", f);
+		put(f, x->creator_comm);
+		fputc(')', f);
+	}
 	if (x->created_at >= 0)
 		fprintf(f, " at +%.3fs", x->created_at);
 }
@@ -53,12 +84,16 @@ static void print_fd(FILE *f, const struct ls_finding *x, const char *indent)
 	fprintf(f, "%sfd %-3d %-8s ", indent, x->fd, x->type ? x->type : "?");
 	if (x->kind == LS_KIND_SOCKET && x->family) {
 		fprintf(f, "%s", x->protocol ? x->protocol : x->family);
-		if (x->local_addr[0])
-			fprintf(f, " %s", x->local_addr);
+		if (x->local_addr[0]) {
+			fputc(' ', f);
+			put(f, x->local_addr);
+		}
 		if (x->local_port >= 0)
 			fprintf(f, ":%d", x->local_port);
-		if (x->peer_addr[0])
-			fprintf(f, " -> %s", x->peer_addr);
+		if (x->peer_addr[0]) {
+			fputs(" -> ", f);
+			put(f, x->peer_addr);
+		}
 		if (x->peer_port >= 0)
 			fprintf(f, ":%d", x->peer_port);
 		if (x->state)
@@ -66,7 +101,7 @@ static void print_fd(FILE *f, const struct ls_finding *x, const char *indent)
 		if (x->database)
 			fprintf(f, "  [%s database connection]", x->database);
 	} else {
-		fputs(x->path ? x->path : "", f);
+		put(f, x->path);
 	}
 	if (x->has_creator) {
 		fputs("  opened", f);
@@ -75,10 +110,36 @@ static void print_fd(FILE *f, const struct ls_finding *x, const char *indent)
 	fputc('\n', f);
 }
 
+static void print_thread(FILE *f, const char *indent,
+			 const struct ls_finding *x)
+{
+	fprintf(f, "%sthread %d (", indent, x->tid);
+	put(f, x->comm);
+	fputs(")\n", f);
+}
+
+static void print_mapping(FILE *f, const char *indent,
+			  const struct ls_finding *x)
+{
+	fprintf(f, "%smapping ", indent);
+	print_bytes(f, x->bytes);
+	if (x->path && x->path[0]) {
+		fputc(' ', f);
+		put(f, x->path);
+	}
+	if (x->has_creator) {
+		fputs("  mapped", f);
+		print_when(f, x);
+	}
+	fputc('\n', f);
+}
+
 static void print_process(FILE *f, const struct ls_report *r,
 			  const struct ls_finding *p)
 {
-	fprintf(f, "    pid %d (%s)", p->pid, p->comm);
+	fprintf(f, "    pid %d (", p->pid);
+	put(f, p->comm);
+	fputc(')', f);
 	if (p->argv) {
 		fputs(" `", f);
 		print_argv(f, p->argv, 120);
@@ -106,7 +167,9 @@ static void print_process(FILE *f, const struct ls_report *r,
 		if (x->kind == LS_KIND_FD || x->kind == LS_KIND_SOCKET)
 			print_fd(f, x, "      ");
 		else if (x->kind == LS_KIND_THREAD)
-			fprintf(f, "      thread %d (%s)\n", x->tid, x->comm);
+			print_thread(f, "      ", x);
+		else if (x->kind == LS_KIND_MAPPING)
+			print_mapping(f, "      ", x);
 	}
 	if (p->inherited_fds[0])
 		fprintf(f, "      (fds %s came from outside the watch)\n",
@@ -144,7 +207,7 @@ static void print_loose(FILE *f, const struct ls_report *r)
 		const struct ls_finding *x = &r->findings[i];
 
 		if ((x->kind != LS_KIND_FD && x->kind != LS_KIND_SOCKET &&
-		     x->kind != LS_KIND_THREAD) ||
+		     x->kind != LS_KIND_THREAD && x->kind != LS_KIND_MAPPING) ||
 		    has_process(r, x->pid))
 			continue;
 		if (!title)
@@ -152,11 +215,16 @@ static void print_loose(FILE *f, const struct ls_report *r)
 			      "processes that were there before it\n",
 			      f);
 		title = true;
-		if (x->kind == LS_KIND_THREAD)
-			fprintf(f, "    pid %d: thread %d (%s)\n", x->pid,
-				x->tid, x->comm);
-		else {
-			fprintf(f, "    pid %d (%s): ", x->pid, x->comm);
+		if (x->kind == LS_KIND_THREAD) {
+			fprintf(f, "    pid %d: ", x->pid);
+			print_thread(f, "", x);
+		} else if (x->kind == LS_KIND_MAPPING) {
+			fprintf(f, "    pid %d: ", x->pid);
+			print_mapping(f, "", x);
+		} else {
+			fprintf(f, "    pid %d (", x->pid);
+			put(f, x->comm);
+			fputs("): ", f);
 			print_fd(f, x, "");
 		}
 	}
@@ -173,7 +241,8 @@ static void print_paths(FILE *f, const struct ls_report *r, enum ls_kind kind,
 
 		if (x->kind != kind)
 			continue;
-		fprintf(f, "    %s", x->path ? x->path : "?");
+		fputs("    ", f);
+		put(f, x->path ? x->path : "?");
 		if (kind == LS_KIND_TEMPFILE) {
 			fprintf(f, "  (%s, ", x->type);
 			print_bytes(f, x->bytes);
@@ -212,11 +281,14 @@ static void print_headline(FILE *f, const struct ls_report *r)
 			fprintf(f, " exited with status %d", r->exit_code);
 		else if (r->exit_kind == LS_CHILD_SIGNALED)
 			fprintf(f, " was killed by signal %d", r->exit_code);
-		else
-			fprintf(f, " could not be started (%s)",
-				r->start_error);
+		else {
+			fputs(" could not be started (", f);
+			put(f, r->start_error);
+			fputc(')', f);
+		}
 	} else {
-		fprintf(f, "watched %s", r->cgroup);
+		fputs("watched ", f);
+		put(f, r->cgroup);
 	}
 	fprintf(f, " after %.2fs%s", r->duration_s,
 		r->interrupted ? " (interrupted)" : "");
@@ -308,8 +380,11 @@ static void print_cleanup(FILE *f, const struct ls_report *r)
 		fputs(" cgroup.kill for what ignored it;", f);
 	fprintf(f, " cgroup %s\n",
 		r->cleanup.cgroup_removed ? "removed" : "NOT removed");
-	if (r->cleanup.error[0])
-		fprintf(f, "  cleanup problem: %s\n", r->cleanup.error);
+	if (r->cleanup.error[0]) {
+		fputs("  cleanup problem: ", f);
+		put(f, r->cleanup.error);
+		fputc('\n', f);
+	}
 }
 
 int ls_report_write_text(const struct ls_report *r, FILE *f)
@@ -318,14 +393,22 @@ int ls_report_write_text(const struct ls_report *r, FILE *f)
 	print_processes(f, r, LS_CLASS_ORPHAN,
 			"processes still running (orphans)");
 	print_processes(f, r, LS_CLASS_ZOMBIE, "zombies (exited, not reaped)");
+	print_processes(f, r, LS_CLASS_LEAK,
+			"processes a test started and left running (leaks)");
+	print_processes(
+		f, r, LS_CLASS_LATE,
+		"processes that outlived their test, ended later (late)");
 	print_loose(f, r);
 	print_paths(f, r, LS_KIND_TEMPFILE, "temporary files and directories");
 	print_paths(f, r, LS_KIND_CGROUP, "cgroups");
 	print_metrics(f, r);
 	print_losses(f, r);
 	print_cleanup(f, r);
-	for (int i = 0; i < r->n_notes; i++)
-		fprintf(f, "  note: %s\n", r->notes[i]);
+	for (int i = 0; i < r->n_notes; i++) {
+		fputs("  note: ", f);
+		put(f, r->notes[i]);
+		fputc('\n', f);
+	}
 	fflush(f);
 	return ferror(f) ? -EIO : 0;
 }

@@ -15,7 +15,7 @@ long ls_snapshot_records(const void *buf, size_t len, size_t size,
 {
 	const char *p = buf;
 
-	if (len % size)
+	if (size < sizeof(magic) || len % size)
 		return -EPROTO;
 	for (size_t off = 0; off < len; off += size) {
 		unsigned int m;

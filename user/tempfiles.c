@@ -37,13 +37,48 @@ static int add_root(struct ls_temps *t, const char *path, bool must_exist,
 		if (t->roots[i].key.ino == st.st_ino &&
 		    t->roots[i].key.dev == ls_kernel_dev(st.st_dev))
 			return 0;
-	if (t->n_roots >= LS_MAX_TEMP_ROOTS)
+	if (t->n_roots >= LS_MAX_TEMP_ROOTS) {
+		snprintf(why, whylen, "--temp-root %s: at most %d temp roots",
+			 path, LS_MAX_TEMP_ROOTS);
 		return -E2BIG;
+	}
 	r = &t->roots[t->n_roots++];
 	snprintf(r->path, sizeof(r->path), "%s", real);
 	r->key.dev = ls_kernel_dev(st.st_dev);
 	r->key.ino = st.st_ino;
 	return 0;
+}
+
+static void add_ancestor(struct ls_temps *t, const struct stat *st)
+{
+	struct ls_temp_root_key k = { ls_kernel_dev(st->st_dev), st->st_ino };
+
+	for (int i = 0; i < t->n_ancestors; i++)
+		if (t->ancestors[i].dev == k.dev &&
+		    t->ancestors[i].ino == k.ino)
+			return;
+	if (t->n_ancestors < LS_MAX_TEMP_ANCESTORS)
+		t->ancestors[t->n_ancestors++] = k;
+}
+
+/* Every directory above each root, up to "/". */
+static void find_ancestors(struct ls_temps *t)
+{
+	char dir[PATH_MAX];
+	struct stat st;
+
+	for (int i = 0; i < t->n_roots; i++) {
+		snprintf(dir, sizeof(dir), "%s", t->roots[i].path);
+		while (strcmp(dir, "/")) {
+			char *slash = strrchr(dir, '/');
+
+			if (!slash)
+				break;
+			slash[slash == dir] = 0; /* "/tmp" -> "/" */
+			if (!stat(dir, &st))
+				add_ancestor(t, &st);
+		}
+	}
 }
 
 int ls_temps_init(struct ls_temps *t, const char *const *extra, int n_extra,
@@ -62,6 +97,7 @@ int ls_temps_init(struct ls_temps *t, const char *const *extra, int n_extra,
 	for (int i = 0; i < n_extra; i++)
 		if ((err = add_root(t, extra[i], true, why, whylen)))
 			return err;
+	find_ancestors(t);
 	return 0;
 }
 
@@ -95,8 +131,10 @@ int ls_path_normalize(const char *in, char *out, size_t len)
 	size_t n = 0;
 	const char *p = in;
 
-	if (in[0] != '/' || len < 2)
+	if (in[0] != '/')
 		return -EINVAL;
+	if (len < 2)
+		return -ENAMETOOLONG;
 	out[n++] = '/';
 	while (*p) {
 		const char *seg;
@@ -142,6 +180,7 @@ int ls_temps_resolve(const struct ls_temps *t, int root_idx, uint32_t flags,
 		     const char *path, char *out, size_t len)
 {
 	char joined[PATH_MAX * 2];
+	int err;
 
 	if (flags & LS_TEMP_ABS) {
 		snprintf(joined, sizeof(joined), "%s", path);
@@ -151,8 +190,9 @@ int ls_temps_resolve(const struct ls_temps *t, int root_idx, uint32_t flags,
 		snprintf(joined, sizeof(joined), "%s/%s",
 			 t->roots[root_idx].path, path);
 	}
-	if (ls_path_normalize(joined, out, len))
-		return -ENAMETOOLONG;
+	err = ls_path_normalize(joined, out, len);
+	if (err)
+		return err;
 	/* ".." may have walked out of the root; ABS paths start anywhere. */
 	for (int i = 0; i < t->n_roots; i++)
 		if (under(out, t->roots[i].path))
@@ -203,7 +243,6 @@ static void on_create(struct ls_temps *t, const struct ls_ev_temp *ev,
 		      const char *path)
 {
 	struct ls_temp_entry *e = find(t, path);
-	struct stat st;
 
 	if (e) { /* replaced (O_CREAT after unlink we missed): start over */
 		unlink_entry(t, e);
@@ -221,15 +260,13 @@ static void on_create(struct ls_temps *t, const struct ls_ev_temp *ev,
 	memcpy(e->comm, ev->h.comm, sizeof(e->comm));
 	e->ts = ev->h.ts;
 	e->test = ev->h.test;
+	/* mkdir gives no inode, and reading it now could catch a newer
+	 * directory of the same name (mkdir D; mv D D.old; mkdir D): such
+	 * entries are matched by path and type only. */
 	if (ev->flags & LS_TEMP_HAS_INO) {
 		e->has_ino = true;
 		e->dev = ev->dev;
 		e->ino = ev->ino;
-	} else if (!lstat(path, &st) && S_ISDIR(st.st_mode) == e->is_dir) {
-		/* mkdir gives no inode: take it now, the earliest we can. */
-		e->has_ino = true;
-		e->dev = ls_kernel_dev(st.st_dev);
-		e->ino = st.st_ino;
 	}
 	if (insert_entry(t, e)) {
 		free(e->path);
@@ -281,23 +318,28 @@ static int collect_below(uint64_t key, void *val, void *ctx)
 	return 0;
 }
 
-/* A rename moves the object and everything registered below it. */
-static void on_rename(struct ls_temps *t, const char *from, const char *to)
+/* Entries at or below @from, taken out of the registry. */
+static struct rename_walk take_below(struct ls_temps *t, const char *from)
 {
 	struct rename_walk w = { .from = from, .from_len = strlen(from) };
+
+	ls_u64map_each(&t->by_path, collect_below, &w);
+	for (size_t i = 0; i < w.n; i++)
+		unlink_entry(t, w.moved[i]);
+	return w;
+}
+
+/* Put taken entries back with @to in place of their @from prefix. */
+static void put_below(struct ls_temps *t, struct rename_walk *w, const char *to)
+{
 	char path[PATH_MAX * 2];
 
-	if (!strcmp(from, to))
-		return;
-	on_remove(t, to); /* rename(2) replaces what was there */
-	ls_u64map_each(&t->by_path, collect_below, &w);
-	for (size_t i = 0; i < w.n; i++) {
-		struct ls_temp_entry *e = w.moved[i];
+	for (size_t i = 0; i < w->n; i++) {
+		struct ls_temp_entry *e = w->moved[i];
 		char *renamed;
 
-		snprintf(path, sizeof(path), "%s%s", to, e->path + w.from_len);
+		snprintf(path, sizeof(path), "%s%s", to, e->path + w->from_len);
 		renamed = strdup(path);
-		unlink_entry(t, e);
 		if (renamed) {
 			free(e->path);
 			e->path = renamed;
@@ -305,7 +347,24 @@ static void on_rename(struct ls_temps *t, const char *from, const char *to)
 		if (insert_entry(t, e))
 			free_chain(e);
 	}
-	free(w.moved);
+	free(w->moved);
+}
+
+/* A rename moves the object and everything registered below it; with
+ * RENAME_EXCHANGE the two names swap what they hold. */
+static void on_rename(struct ls_temps *t, const char *from, const char *to,
+		      bool exchange)
+{
+	struct rename_walk a, b;
+
+	if (!strcmp(from, to))
+		return;
+	if (!exchange)
+		on_remove(t, to); /* rename(2) replaces what was there */
+	a = take_below(t, from);
+	b = take_below(t, to);
+	put_below(t, &a, to);
+	put_below(t, &b, from);
 }
 
 void ls_temps_event(struct ls_temps *t, const struct ls_ev_temp *e)
@@ -337,7 +396,7 @@ void ls_temps_event(struct ls_temps *t, const struct ls_ev_temp *e)
 		if (!rb && (e->flags2 & LS_TEMP_ABS))
 			rb = !ls_path_normalize(p2, b, sizeof(b));
 		if (ra && rb)
-			on_rename(t, a, b);
+			on_rename(t, a, b, e->flags2 & LS_TEMP_EXCHANGE);
 		else if (ra)
 			on_remove(t, a);
 		break;

@@ -38,9 +38,14 @@ struct ls_temp_entry {
 	struct ls_temp_entry *next; /* same path hash */
 };
 
+#define LS_MAX_TEMP_ANCESTORS (4 * LS_MAX_TEMP_ROOTS)
+
 struct ls_temps {
 	struct ls_temp_root roots[LS_MAX_TEMP_ROOTS];
 	int n_roots;
+	/* directories above the roots ("/", "/var"), for the kernel */
+	struct ls_temp_root_key ancestors[LS_MAX_TEMP_ANCESTORS];
+	int n_ancestors;
 	struct ls_u64map by_path; /* ls_hash_str(path) -> entry chain */
 	uint64_t n_live, peak_live;
 	uint64_t n_created, n_removed;

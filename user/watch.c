@@ -134,6 +134,8 @@ int ls_watch_start(struct ls_watch *w, const char *cgroup)
 		.ring_bytes = w->o->ring_bytes,
 		.temp_roots = keys,
 		.n_temp_roots = w->temps.n_roots,
+		.temp_ancestors = w->temps.ancestors,
+		.n_temp_ancestors = w->temps.n_ancestors,
 		.on_event = ls_events_handle,
 		.event_ctx = &w->events,
 	};
@@ -213,22 +215,6 @@ enum ls_wake ls_watch_wait(struct ls_watch *w, int fd, long timeout_ms,
 	return wake;
 }
 
-/*
- * A reaped task is freed after an RCU grace period; give the counters a
- * moment to catch up with the processes the snapshot no longer has.
- */
-static void await_reaps(struct ls_watch *w, size_t processes)
-{
-	struct ls_kind_stats k[LS_KIND_MAX];
-
-	for (int i = 0; i < 50; i++) {
-		ls_bpf_kind_stats(&w->bpf, k);
-		if (k[LS_KIND_PROCESS].cur <= processes)
-			return;
-		ls_sleep_ms(2);
-	}
-}
-
 static void read_metrics(struct ls_watch *w)
 {
 	struct ls_metrics *m = &w->report.metrics;
@@ -268,7 +254,6 @@ int ls_watch_conclude(struct ls_watch *w)
 		return err;
 	}
 	ls_bpf_drain(&w->bpf);
-	await_reaps(w, ls_snapshot_processes(&s));
 	w->report.duration_s = (ls_now_ns() - w->origin_ns) / 1e9;
 	err = ls_leftovers_collect(&c, &s, &w->report);
 	ls_snapshot_free(&s);

@@ -84,7 +84,6 @@ struct ls_obj {
 /* ls_proc.flags */
 #define LS_PROC_BASELINE (1u << 0) /* existed before the watch began */
 #define LS_PROC_EXECED	 (1u << 1) /* has exec'd since it was forked */
-#define LS_PROC_EXITED	 (1u << 2) /* every thread exited; not reaped */
 #define LS_PROC_MIGRATED (1u << 3) /* moved into the watch during it */
 #define LS_PROC_COUNTED	 (1u << 4) /* counted in PROCESS created */
 #define LS_PROC_LAZY	 (1u << 5) /* entered on first sight, origin unknown */
@@ -94,19 +93,27 @@ struct ls_proc {
 	__u64 start_ns;	    /* group leader's start_time: tgid identity */
 	__u64 test;	    /* current test of this process (0: none) */
 	__u64 forked_ns;    /* when it entered the watch */
-	__u64 exit_ns;	    /* 0 while alive */
 	__u64 mapped_bytes; /* tracked mmap bytes alive */
 	__u64 brk_start;    /* heap start (mm->start_brk) */
 	__u64 brk_cur;	    /* last brk seen */
 	__u32 ppid;
-	__u32 flags;	  /* LS_PROC_* */
-	__s32 exit_code;  /* wait(2)-style status once exited */
+	__u32 flags; /* LS_PROC_* */
+	__u32 pad;
 	__u32 nr_threads; /* live threads besides the leader */
 	__u32 max_fd;	  /* highest fd entered in the object table */
 	__u32 live_maps;  /* tracked mappings alive */
 	__u32 mm_gen;	  /* bumped at exec: old mapping entries are stale */
 	__u32 creator_tid;
 	char comm[LS_COMM_LEN];
+};
+
+/* Value of the thread table, keyed by tid: threads created in the watch. */
+struct ls_thread {
+	__u64 created_ns;
+	__u64 test;
+	__u32 tgid;
+	__u32 creator_tid;
+	char creator_comm[LS_COMM_LEN];
 };
 
 /* Per-kind counters, shared by all CPUs (updated atomically). */
@@ -129,6 +136,7 @@ enum ls_loss {
 	LS_LOSS_CGROUP_TABLE,	/* watched-cgroup set full */
 	LS_LOSS_PATH_TRUNC,	/* a temp path was deeper/longer than we copy */
 	LS_LOSS_DEPARTED_TABLE, /* origin of an fd that outlived its creator */
+	LS_LOSS_THREAD_TABLE,	/* thread table full */
 	LS_LOSS_MAX,
 };
 
@@ -195,10 +203,11 @@ struct ls_ev_mmap {
 };
 
 /* ls_ev_temp.flags */
-#define LS_TEMP_DIR	(1u << 0) /* a directory */
-#define LS_TEMP_ABS	(1u << 1) /* path is an absolute user string */
-#define LS_TEMP_TRUNC	(1u << 2) /* path was cut short */
-#define LS_TEMP_HAS_INO (1u << 3) /* dev/ino are the created inode */
+#define LS_TEMP_DIR	 (1u << 0) /* a directory */
+#define LS_TEMP_ABS	 (1u << 1) /* path is an absolute user string */
+#define LS_TEMP_TRUNC	 (1u << 2) /* path was cut short */
+#define LS_TEMP_HAS_INO	 (1u << 3) /* dev/ino are the created inode */
+#define LS_TEMP_EXCHANGE (1u << 4) /* rename: RENAME_EXCHANGE (in flags2) */
 
 /*
  * A temp object created, unlinked or renamed. path is relative to temp root
@@ -270,6 +279,7 @@ struct ls_iter_task {
 /* ls_iter_file.sk_flags */
 #define LS_SK_VALID	(1u << 0)
 #define LS_SK_UNIX_PEER (1u << 1) /* path2 is the peer's address */
+#define LS_SK_UNIX_ADDR (1u << 2) /* path is the socket's own address */
 
 struct ls_iter_file {
 	__u32 magic;

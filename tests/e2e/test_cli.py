@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from conftest import run
+from lstest import REPO, run
 
 # (arguments, words the one-line error must contain)
 BAD_INPUTS = [
@@ -107,7 +107,7 @@ def test_help_per_command(leakscope, cmd, words):
 
 
 def test_version(leakscope):
-    with open(os.path.join(os.path.dirname(leakscope), "..", "VERSION")) as f:
+    with open(os.path.join(REPO, "VERSION")) as f:
         version = f.read().strip()
     p = run(["--version"])
     assert p.returncode == 0

@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from conftest import LEAKSCOPE, cgroup2_mount, pid_alive, run, run_json
+from lstest import LEAKSCOPE, cgroup2_mount, pid_alive, run, run_json
 
 pytestmark = pytest.mark.usefixtures("root_bpf")
 

@@ -1,0 +1,91 @@
+"""Shared setup of the BPF tests (tests/bpf): real workloads under a real
+`leakscope run`, with BPF programs loaded into this kernel.
+
+Covers: where the binaries are ($BUILD, default "build", relative to the
+repository root); the root gate (skip without root, but fail under CI=true;
+fail if `leakscope doctor` says this machine cannot watch); `run_ls()`, which
+runs `leakscope run --report <tmp>/rN.json --format json -q` and hands back
+(exit code, parsed report, CMD's stdout, stderr); and the removal of the
+lsw-* files the workloads leave in the temp roots on purpose.
+"""
+
+import collections
+import glob
+import itertools
+import json
+import os
+import shutil
+import subprocess
+
+import sys
+
+import pytest
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from lstest import BUILD, LEAKSCOPE, REPO, require_watch  # noqa: E402
+
+WORKLOAD = os.path.realpath(os.path.join(BUILD, "tests", "workloads",
+                                         "workload"))
+
+# Where the workloads leave their lsw-* objects.
+TEMP_GLOBS = ("/tmp/lsw-*", "/var/tmp/lsw-*", "/dev/shm/lsw-*")
+
+LsRun = collections.namedtuple("LsRun", "rc report stdout stderr")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def leakscope_ready():
+    """Root, built binaries and a machine that `leakscope doctor` accepts."""
+    require_watch()
+    if not os.access(WORKLOAD, os.X_OK):
+        pytest.fail(f"{WORKLOAD} is missing: build it first (make)",
+                    pytrace=False)
+
+
+def _temp_entries():
+    return {p for g in TEMP_GLOBS for p in glob.glob(g)}
+
+
+@pytest.fixture(autouse=True)
+def remove_lsw_leftovers():
+    """Remove what a test's workloads left in the temp roots (on purpose:
+    leakscope reports temp files, it does not delete them by default)."""
+    before = _temp_entries()
+    yield
+    for path in sorted(_temp_entries() - before, reverse=True):
+        if os.path.isdir(path) and not os.path.islink(path):
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            try:
+                os.unlink(path)
+            except FileNotFoundError:
+                pass
+
+
+@pytest.fixture
+def run_ls(tmp_path):
+    """run_ls(args, cmd, timeout=60, env=None) -> LsRun(rc, report, stdout,
+    stderr): `leakscope run ARGS -- CMD` with a JSON report in tmp_path.
+    CMD's stdout goes to a file (never a pipe, which a leftover daemon
+    could hold open); env entries are added to the environment."""
+    counter = itertools.count()
+
+    def run(args, cmd, timeout=60, env=None):
+        n = next(counter)
+        report = tmp_path / f"r{n}.json"
+        out_path = tmp_path / f"out{n}.txt"
+        err_path = tmp_path / f"err{n}.txt"
+        full_env = dict(os.environ)
+        full_env.update(env or {})
+        argv = [LEAKSCOPE, "run", "--report", str(report), "--format",
+                "json", "-q", *args, "--", *cmd]
+        with open(out_path, "wb") as out, open(err_path, "wb") as err:
+            proc = subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=out,
+                                  stderr=err, env=full_env, timeout=timeout)
+        stdout = out_path.read_text(errors="replace")
+        stderr = err_path.read_text(errors="replace")
+        text = report.read_text() if report.exists() else ""
+        parsed = json.loads(text) if text.strip() else None
+        return LsRun(proc.returncode, parsed, stdout, stderr)
+
+    return run

@@ -1,0 +1,77 @@
+"""Helpers shared by the pytest suites (tests/bpf, tests/e2e): where the
+built binaries are, and the root gate.
+
+The gate: without root, tests that load BPF skip and say why; under
+CI=true they fail instead (CI must run them); with root, a machine that
+`leakscope doctor` rejects fails them with doctor's own explanation.
+"""
+import json
+import os
+import subprocess
+
+import pytest
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+_build = os.environ.get("BUILD", "build")
+BUILD = _build if os.path.isabs(_build) else os.path.join(REPO, _build)
+LEAKSCOPE = os.path.join(BUILD, "leakscope")
+ROOT_MSG = "needs root to load BPF programs; run as root (sudo make check)"
+
+
+def require_watch():
+    """Skip, or fail under CI, unless this process can watch."""
+    if os.geteuid() != 0:
+        if os.environ.get("CI") == "true":
+            pytest.fail(ROOT_MSG + " (CI=true: these tests must not be "
+                        "skipped under CI)", pytrace=False)
+        pytest.skip(ROOT_MSG)
+    if not os.access(LEAKSCOPE, os.X_OK):
+        pytest.fail("%s is missing: build it first (make)" % LEAKSCOPE,
+                    pytrace=False)
+    doc = subprocess.run([LEAKSCOPE, "doctor"], stdin=subprocess.DEVNULL,
+                         capture_output=True, text=True, timeout=120)
+    if doc.returncode != 0:
+        pytest.fail("`leakscope doctor` exited %d: this machine cannot run "
+                    "the BPF tests\n%s%s" % (doc.returncode, doc.stdout,
+                                             doc.stderr), pytrace=False)
+
+
+def cgroup2_mount():
+    with open("/proc/self/mountinfo") as f:
+        for line in f:
+            fields = line.split()
+            sep = fields.index("-")
+            if fields[sep + 1] == "cgroup2":
+                return fields[4]
+    return None
+
+
+def run(args, timeout=60, **kw):
+    """Run leakscope with @args; CompletedProcess with text output."""
+    return subprocess.run([LEAKSCOPE] + args, capture_output=True,
+                          text=True, timeout=timeout, **kw)
+
+
+def run_json(tmp_path, args, cmd, timeout=60, **kw):
+    """`leakscope <args> --report R --format json -q -- cmd`: (proc, report)."""
+    report = tmp_path / "report.json"
+    sub = args[0]
+    proc = run([sub] + args[1:] + ["--report", str(report), "--format",
+                                    "json", "-q"] + (["--"] + cmd if cmd else []),
+               timeout=timeout, **kw)
+    data = None
+    if report.exists() and report.stat().st_size:
+        data = json.loads(report.read_text())
+    return proc, data
+
+
+def pid_alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            return f.read().split()[2] != "Z"
+    except FileNotFoundError:
+        return False

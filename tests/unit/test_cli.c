@@ -1,0 +1,980 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * test_cli.c - unit tests for user/cli.c: every subcommand and option in
+ * both "--opt VALUE" and "--opt=VALUE" form, where run's CMD starts, --help
+ * anywhere, every rejection (with the offending word in the message and
+ * -EINVAL), and the help text of each command.
+ *
+ * Must not: touch the system; the parser is pure and so are these tests.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+
+#include "unit.h"
+#include "cli.h"
+
+#define ERRLEN 256
+
+/* The words of one command line; argv[0] is added, NULL ends the list. */
+#define WORDS(...) ((char *[]){ "leakscope", __VA_ARGS__, NULL })
+
+static int count_words(char **argv)
+{
+	int n = 0;
+
+	while (argv[n])
+		n++;
+	return n;
+}
+
+/* ls_cli_parse on @argv; err is cleared to junk first to see it written. */
+static int parse(char **argv, struct ls_opts *o, char *err)
+{
+	memset(err, 'J', ERRLEN);
+	err[ERRLEN - 1] = 0;
+	return ls_cli_parse(count_words(argv), argv, o, err, ERRLEN);
+}
+
+static void check_ok(char **argv, struct ls_opts *o, const char *file, int line)
+{
+	char err[ERRLEN];
+	int rc = parse(argv, o, err);
+
+	if (rc != 0) {
+		print_error("%s:%d: rejected (%d): %s\n", file, line, rc, err);
+		fail();
+	}
+}
+
+/* Parsing must succeed; @o holds the result. */
+#define PARSE_OK(o, ...) check_ok(WORDS(__VA_ARGS__), (o), __FILE__, __LINE__)
+
+static void check_reject(char **argv, const char *needle, const char *file,
+			 int line)
+{
+	char err[ERRLEN];
+	struct ls_opts o;
+	int rc = parse(argv, &o, err);
+
+	if (rc != -EINVAL) {
+		print_error("%s:%d: rc %d, want -EINVAL (err \"%s\")\n", file,
+			    line, rc, rc ? err : "");
+		fail();
+	}
+	if (!strstr(err, needle)) {
+		print_error("%s:%d: message \"%s\" does not name \"%s\"\n",
+			    file, line, err, needle);
+		fail();
+	}
+}
+
+/* Parsing must fail with -EINVAL and a message that contains @needle. */
+#define REJECT(needle, ...) \
+	check_reject(WORDS(__VA_ARGS__), (needle), __FILE__, __LINE__)
+
+static void assert_argv(char **got, const char *const *want)
+{
+	size_t i;
+
+	assert_non_null(got);
+	for (i = 0; want[i]; i++) {
+		assert_non_null(got[i]);
+		assert_string_equal(got[i], want[i]);
+	}
+	assert_null(got[i]);
+}
+
+/* ---- commands ---- */
+
+static void test_no_command(void **state)
+{
+	char *argv[] = { "leakscope", NULL };
+	char err[ERRLEN];
+	struct ls_opts o;
+
+	(void)state;
+	assert_int_equal(ls_cli_parse(1, argv, &o, err, sizeof(err)), -EINVAL);
+	assert_contains(err, "no command");
+	assert_contains(err, "--help");
+}
+
+static void test_unknown_command(void **state)
+{
+	(void)state;
+	REJECT("'frobnicate'", "frobnicate");
+	REJECT("'RUN'", "RUN");
+	REJECT("'-x'", "-x");
+	REJECT("'--quiet'", "--quiet", "run", "true");
+	REJECT("is not a command", "");
+	REJECT("leakscope --help", "runn");
+}
+
+static void test_help_forms(void **state)
+{
+	struct ls_opts o;
+
+	(void)state;
+	PARSE_OK(&o, "--help");
+	assert_int_equal(o.cmd, LS_CMD_HELP);
+	assert_int_equal(o.help_topic, LS_CMD_NONE);
+	PARSE_OK(&o, "-h");
+	assert_int_equal(o.cmd, LS_CMD_HELP);
+	assert_int_equal(o.help_topic, LS_CMD_NONE);
+	PARSE_OK(&o, "help");
+	assert_int_equal(o.cmd, LS_CMD_HELP);
+	assert_int_equal(o.help_topic, LS_CMD_NONE);
+}
+
+static void test_help_topics(void **state)
+{
+	struct ls_opts o;
+
+	(void)state;
+	PARSE_OK(&o, "help", "run");
+	assert_int_equal(o.cmd, LS_CMD_HELP);
+	assert_int_equal(o.help_topic, LS_CMD_RUN);
+	PARSE_OK(&o, "help", "attach");
+	assert_int_equal(o.help_topic, LS_CMD_ATTACH);
+	PARSE_OK(&o, "help", "doctor");
+	assert_int_equal(o.help_topic, LS_CMD_DOCTOR);
+}
+
+static void test_help_bad_topic(void **state)
+{
+	(void)state;
+	REJECT("'nope'", "help", "nope");
+	REJECT("run, attach, doctor", "help", "nope");
+	REJECT("'Run'", "help", "Run");
+	REJECT("''", "help", "");
+}
+
+/* The message must name the word that is wrong, not a good topic before it. */
+static void test_help_extra_word(void **state)
+{
+	(void)state;
+	REJECT("'extra'", "help", "run", "extra");
+}
+
+static void test_help_anywhere(void **state)
+{
+	struct ls_opts o;
+
+	(void)state;
+	PARSE_OK(&o, "run", "--help");
+	assert_int_equal(o.cmd, LS_CMD_HELP);
+	assert_int_equal(o.help_topic, LS_CMD_RUN);
+	PARSE_OK(&o, "run", "-q", "--grace", "5", "-h");
+	assert_int_equal(o.cmd, LS_CMD_HELP);
+	assert_int_equal(o.help_topic, LS_CMD_RUN);
+	PARSE_OK(&o, "attach", "--cgroup", "/x", "--help");
+	assert_int_equal(o.cmd, LS_CMD_HELP);
+	assert_int_equal(o.help_topic, LS_CMD_ATTACH);
+	/* Help wins over what is missing (attach without --cgroup). */
+	PARSE_OK(&o, "attach", "-h");
+	assert_int_equal(o.cmd, LS_CMD_HELP);
+	assert_int_equal(o.help_topic, LS_CMD_ATTACH);
+	PARSE_OK(&o, "doctor", "--json", "--help");
+	assert_int_equal(o.cmd, LS_CMD_HELP);
+	assert_int_equal(o.help_topic, LS_CMD_DOCTOR);
+	/* Words after --help are not parsed: a bad value there is ignored. */
+	PARSE_OK(&o, "run", "--help", "--grace", "x");
+	assert_int_equal(o.cmd, LS_CMD_HELP);
+}
+
+static void test_help_of_help(void **state)
+{
+	struct ls_opts o;
+
+	(void)state;
+	/* "--help/-h anywhere" includes after the help command itself. */
+	PARSE_OK(&o, "help", "--help");
+	assert_int_equal(o.cmd, LS_CMD_HELP);
+	PARSE_OK(&o, "help", "-h");
+	assert_int_equal(o.cmd, LS_CMD_HELP);
+}
+
+static void test_help_belongs_to_cmd(void **state)
+{
+	struct ls_opts o;
+
+	(void)state;
+	/* After "--" or the first word of CMD, --help is CMD's. */
+	PARSE_OK(&o, "run", "--", "pytest", "--help");
+	assert_int_equal(o.cmd, LS_CMD_RUN);
+	assert_argv(o.argv, (const char *[]){ "pytest", "--help", NULL });
+	PARSE_OK(&o, "run", "pytest", "-h");
+	assert_int_equal(o.cmd, LS_CMD_RUN);
+	assert_argv(o.argv, (const char *[]){ "pytest", "-h", NULL });
+}
+
+static void test_version(void **state)
+{
+	struct ls_opts o;
+
+	(void)state;
+	PARSE_OK(&o, "--version");
+	assert_int_equal(o.cmd, LS_CMD_VERSION);
+	PARSE_OK(&o, "-V");
+	assert_int_equal(o.cmd, LS_CMD_VERSION);
+	PARSE_OK(&o, "version");
+	assert_int_equal(o.cmd, LS_CMD_VERSION);
+}
+
+static void test_cmd_names(void **state)
+{
+	(void)state;
+	assert_string_equal(ls_cmd_name(LS_CMD_NONE), "");
+	assert_string_equal(ls_cmd_name(LS_CMD_RUN), "run");
+	assert_string_equal(ls_cmd_name(LS_CMD_ATTACH), "attach");
+	assert_string_equal(ls_cmd_name(LS_CMD_DOCTOR), "doctor");
+	assert_string_equal(ls_cmd_name(LS_CMD_HELP), "help");
+	assert_string_equal(ls_cmd_name(LS_CMD_VERSION), "version");
+}
+
+/* ---- run ---- */
+
+static void test_run_defaults(void **state)
+{
+	struct ls_opts o;
+
+	(void)state;
+	PARSE_OK(&o, "run", "true");
+	assert_int_equal(o.cmd, LS_CMD_RUN);
+	assert_argv(o.argv, (const char *[]){ "true", NULL });
+	assert_int_equal(o.level, LS_LEVEL_FULL);
+	assert_null(o.report_path);
+	assert_int_equal(o.format, LS_FMT_AUTO);
+	assert_false(o.quiet);
+	assert_int_equal(o.verbose, 0);
+	assert_int_equal(o.n_temp_roots, 0);
+	assert_int_equal(o.grace_ms, LS_DEFAULT_GRACE_MS);
+	assert_int_equal(o.grace_ms, 400);
+	assert_int_equal(o.ring_bytes, 4ul << 20);
+	assert_false(o.fail_on_leak);
+	assert_int_equal(o.leak_exit_code, LS_EXIT_LEAKS);
+	assert_int_equal(o.leak_exit_code, 3);
+	assert_false(o.keep_orphans);
+	assert_int_equal(o.kill_grace_ms, 1000);
+	assert_null(o.parent_cgroup);
+	assert_null(o.cgroup);
+	assert_false(o.json);
+}
+
+static void test_run_dashdash(void **state)
+{
+	struct ls_opts o;
+
+	(void)state;
+	PARSE_OK(&o, "run", "-q", "--", "ls", "-l", "--", "--quiet");
+	assert_true(o.quiet);
+	assert_argv(o.argv,
+		    (const char *[]){ "ls", "-l", "--", "--quiet", NULL });
+	/* A CMD that looks like an option needs "--". */
+	PARSE_OK(&o, "run", "--", "-weird-name");
+	assert_argv(o.argv, (const char *[]){ "-weird-name", NULL });
+}
+
+static void test_run_first_word_starts_cmd(void **state)
+{
+	struct ls_opts o;
+
+	(void)state;
+	PARSE_OK(&o, "run", "--fail-on-leak", "make", "-j4", "--report=x",
+		 "--");
+	assert_true(o.fail_on_leak);
+	assert_null(o.report_path);
+	assert_argv(o.argv, (const char *[]){ "make", "-j4", "--report=x", "--",
+					      NULL });
+}
+
+static void test_run_no_command(void **state)
+{
+	(void)state;
+	REJECT("no command", "run");
+	REJECT("no command", "run", "--");
+	REJECT("no command", "run", "-q", "--grace", "5");
+	REJECT("-- CMD", "run", "--fail-on-leak");
+}
+
+static void test_run_options_space(void **state)
+{
+	struct ls_opts o;
+
+	(void)state;
+	PARSE_OK(&o, "run", "--level", "snapshot", "--report", "out.json",
+		 "--format", "json", "--temp-root", "/scratch", "--grace",
+		 "250", "--ring-size", "64K", "--leak-exit-code", "9",
+		 "--kill-grace", "2500", "--parent-cgroup", "/sys/fs/cgroup/ci",
+		 "--keep-orphans", "--fail-on-leak", "--quiet", "--verbose",
+		 "cmd");
+	assert_int_equal(o.level, LS_LEVEL_SNAPSHOT);
+	assert_string_equal(o.report_path, "out.json");
+	assert_int_equal(o.format, LS_FMT_JSON);
+	assert_int_equal(o.n_temp_roots, 1);
+	assert_string_equal(o.temp_roots[0], "/scratch");
+	assert_int_equal(o.grace_ms, 250);
+	assert_int_equal(o.ring_bytes, 65536);
+	assert_int_equal(o.leak_exit_code, 9);
+	assert_int_equal(o.kill_grace_ms, 2500);
+	assert_string_equal(o.parent_cgroup, "/sys/fs/cgroup/ci");
+	assert_true(o.keep_orphans);
+	assert_true(o.fail_on_leak);
+	assert_true(o.quiet);
+	assert_int_equal(o.verbose, 1);
+	assert_argv(o.argv, (const char *[]){ "cmd", NULL });
+}
+
+static void test_run_options_equals(void **state)
+{
+	struct ls_opts o;
+
+	(void)state;
+	PARSE_OK(&o, "run", "--level=snapshot", "--report=a=b.txt",
+		 "--format=text", "--temp-root=/scratch", "--grace=0",
+		 "--ring-size=1M", "--leak-exit-code=255", "--kill-grace=60000",
+		 "--parent-cgroup=/p", "-q", "-v", "--", "cmd", "arg");
+	assert_int_equal(o.level, LS_LEVEL_SNAPSHOT);
+	assert_string_equal(o.report_path, "a=b.txt");
+	assert_int_equal(o.format, LS_FMT_TEXT);
+	assert_string_equal(o.temp_roots[0], "/scratch");
+	assert_int_equal(o.grace_ms, 0);
+	assert_int_equal(o.ring_bytes, 1ul << 20);
+	assert_int_equal(o.leak_exit_code, 255);
+	assert_int_equal(o.kill_grace_ms, 60000);
+	assert_string_equal(o.parent_cgroup, "/p");
+	assert_true(o.quiet);
+	assert_int_equal(o.verbose, 1);
+	assert_argv(o.argv, (const char *[]){ "cmd", "arg", NULL });
+}
+
+static void test_parse_resets_options(void **state)
+{
+	struct ls_opts o;
+
+	(void)state;
+	PARSE_OK(&o, "run", "-q", "--grace", "7", "--temp-root", "/a", "x");
+	PARSE_OK(&o, "run", "x");
+	assert_false(o.quiet);
+	assert_int_equal(o.grace_ms, 400);
+	assert_int_equal(o.n_temp_roots, 0);
+}
+
+static void test_verbose_counts(void **state)
+{
+	struct ls_opts o;
+
+	(void)state;
+	PARSE_OK(&o, "run", "-v", "--verbose", "-vv", "-v", "x");
+	assert_int_equal(o.verbose, 5);
+	PARSE_OK(&o, "doctor", "-vv");
+	assert_int_equal(o.verbose, 2);
+	REJECT("'-vvv'", "run", "-vvv", "x");
+}
+
+static void test_level_values(void **state)
+{
+	struct ls_opts o;
+
+	(void)state;
+	PARSE_OK(&o, "run", "--level", "full", "x");
+	assert_int_equal(o.level, LS_LEVEL_FULL);
+	PARSE_OK(&o, "run", "--level=snapshot", "x");
+	assert_int_equal(o.level, LS_LEVEL_SNAPSHOT);
+	REJECT("'fast'", "run", "--level", "fast", "x");
+	REJECT("full or snapshot", "run", "--level", "fast", "x");
+	REJECT("'FULL'", "run", "--level=FULL", "x");
+	REJECT("--level", "run", "--level=", "x");
+}
+
+static void test_report_values(void **state)
+{
+	struct ls_opts o;
+
+	(void)state;
+	PARSE_OK(&o, "run", "--report", "-", "x");
+	assert_string_equal(o.report_path, "-");
+	PARSE_OK(&o, "run", "--report", "a", "--report", "b", "x");
+	assert_string_equal(o.report_path, "b");
+	REJECT("empty", "run", "--report=", "x");
+	REJECT("--report", "run", "--report", "", "x");
+}
+
+static void test_format_values(void **state)
+{
+	struct ls_opts o;
+
+	(void)state;
+	PARSE_OK(&o, "run", "--report", "r", "--format", "text", "x");
+	assert_int_equal(o.format, LS_FMT_TEXT);
+	/* Order does not matter: --format before --report. */
+	PARSE_OK(&o, "run", "--format=json", "--report=r", "x");
+	assert_int_equal(o.format, LS_FMT_JSON);
+	REJECT("'xml'", "run", "--report", "r", "--format", "xml", "x");
+	REJECT("text or json", "run", "--report", "r", "--format", "xml", "x");
+	REJECT("'auto'", "run", "--report", "r", "--format=auto", "x");
+	REJECT("'JSON'", "run", "--report", "r", "--format=JSON", "x");
+}
+
+static void test_format_without_report(void **state)
+{
+	(void)state;
+	REJECT("--format", "run", "--format", "json", "x");
+	REJECT("--report", "run", "--format", "json", "x");
+	REJECT("--report", "attach", "--cgroup", "/c", "--format=text");
+}
+
+static void test_ring_size_values(void **state)
+{
+	static const struct {
+		const char *in;
+		unsigned long want;
+	} ok[] = {
+		{ "4096", 4096 },
+		{ "65536", 65536 },
+		{ "4K", 4096 },
+		{ "4k", 4096 },
+		{ "256K", 256 << 10 },
+		{ "1M", 1 << 20 },
+		{ "16m", 16 << 20 },
+		{ "1024M", 1ul << 30 },
+		{ "1048576K", 1ul << 30 },
+		{ "1073741824", 1ul << 30 },
+	};
+	struct ls_opts o;
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(ok); i++) {
+		PARSE_OK(&o, "run", "--ring-size", (char *)ok[i].in, "x");
+		assert_int_equal(o.ring_bytes, ok[i].want);
+	}
+}
+
+static void test_ring_size_rejected(void **state)
+{
+	static const char *const bad[] = {
+		"4095",
+		"3000",
+		"6K",
+		"12288",
+		"2048",
+		"1K",
+		"2K",
+		"0",
+		"0K",
+		"2048M",
+		"1G",
+		"2147483648",
+		"4X",
+		"K",
+		"",
+		"-4096",
+		"4KK",
+		"4 K",
+		"0x1000",
+		"99999999999999999999",
+		"18446744073709551616",
+		"4096.0",
+	};
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++)
+		REJECT("--ring-size", "run", "--ring-size", (char *)bad[i],
+		       "x");
+	/* The message names the word, or the size it stands for. */
+	REJECT("'4X'", "run", "--ring-size=4X", "x");
+	REJECT("6144", "run", "--ring-size=6K", "x");
+	REJECT("power of two", "run", "--ring-size=3000", "x");
+	REJECT("2048", "run", "--ring-size=2048", "x");
+	REJECT("at least 4096", "run", "--ring-size=2K", "x");
+}
+
+static void test_grace_values(void **state)
+{
+	struct ls_opts o;
+
+	(void)state;
+	PARSE_OK(&o, "run", "--grace", "60000", "x");
+	assert_int_equal(o.grace_ms, 60000);
+	REJECT("'60001'", "run", "--grace", "60001", "x");
+	REJECT("'-1'", "run", "--grace", "-1", "x");
+	REJECT("'-0'", "run", "--grace", "-0", "x");
+	REJECT("'10ms'", "run", "--grace", "10ms", "x");
+	REJECT("'1.5'", "run", "--grace", "1.5", "x");
+	REJECT("--grace", "run", "--grace=", "x");
+	REJECT("'18446744073709551616'", "run", "--grace",
+	       "18446744073709551616", "x");
+	REJECT("'99999999999999999999'", "run", "--grace=99999999999999999999",
+	       "x");
+	REJECT("0 to 60000", "run", "--grace", "abc", "x");
+}
+
+static void test_kill_grace_values(void **state)
+{
+	struct ls_opts o;
+
+	(void)state;
+	PARSE_OK(&o, "run", "--kill-grace", "0", "x");
+	assert_int_equal(o.kill_grace_ms, 0);
+	REJECT("'60001'", "run", "--kill-grace", "60001", "x");
+	REJECT("'-5'", "run", "--kill-grace=-5", "x");
+	REJECT("'5s'", "run", "--kill-grace=5s", "x");
+	REJECT("--kill-grace", "run", "--kill-grace=", "x");
+}
+
+static void test_leak_exit_code_values(void **state)
+{
+	struct ls_opts o;
+
+	(void)state;
+	PARSE_OK(&o, "run", "--leak-exit-code", "1", "x");
+	assert_int_equal(o.leak_exit_code, 1);
+	PARSE_OK(&o, "run", "--leak-exit-code=255", "x");
+	assert_int_equal(o.leak_exit_code, 255);
+	REJECT("'0'", "run", "--leak-exit-code", "0", "x");
+	REJECT("'256'", "run", "--leak-exit-code", "256", "x");
+	REJECT("1 to 255", "run", "--leak-exit-code", "256", "x");
+	REJECT("'-3'", "run", "--leak-exit-code=-3", "x");
+	REJECT("'3x'", "run", "--leak-exit-code=3x", "x");
+	REJECT("--leak-exit-code", "run", "--leak-exit-code=", "x");
+}
+
+static void test_temp_roots(void **state)
+{
+	struct ls_opts o;
+
+	(void)state;
+	PARSE_OK(&o, "run", "--temp-root", "/a", "--temp-root=/b/c", "x");
+	assert_int_equal(o.n_temp_roots, 2);
+	assert_string_equal(o.temp_roots[0], "/a");
+	assert_string_equal(o.temp_roots[1], "/b/c");
+	REJECT("'tmp'", "run", "--temp-root", "tmp", "x");
+	REJECT("absolute", "run", "--temp-root", "./tmp", "x");
+	REJECT("--temp-root", "run", "--temp-root=", "x");
+}
+
+static void test_temp_roots_limit(void **state)
+{
+	const int max = LS_MAX_TEMP_ROOTS - 4;
+	char *argv[64], names[LS_MAX_TEMP_ROOTS + 1][16], err[ERRLEN];
+	struct ls_opts o;
+	int n = 0;
+
+	(void)state;
+	argv[n++] = "leakscope";
+	argv[n++] = "run";
+	for (int i = 0; i < max; i++) {
+		snprintf(names[i], sizeof(names[i]), "/r%d", i);
+		argv[n++] = "--temp-root";
+		argv[n++] = names[i];
+	}
+	argv[n++] = "x";
+	argv[n] = NULL;
+	assert_int_equal(ls_cli_parse(n, argv, &o, err, sizeof(err)), 0);
+	assert_int_equal(o.n_temp_roots, max);
+	assert_string_equal(o.temp_roots[max - 1], names[max - 1]);
+	/* One more is refused, before the CMD word. */
+	argv[n - 1] = "--temp-root=/one-too-many";
+	argv[n++] = "x";
+	argv[n] = NULL;
+	assert_int_equal(ls_cli_parse(n, argv, &o, err, sizeof(err)), -EINVAL);
+	assert_contains(err, "--temp-root");
+	assert_contains(err, "at most 12");
+}
+
+static void test_parent_cgroup_values(void **state)
+{
+	(void)state;
+	REJECT("'rel/path'", "run", "--parent-cgroup", "rel/path", "x");
+	REJECT("absolute", "run", "--parent-cgroup=", "x");
+}
+
+static void test_missing_values(void **state)
+{
+	static const char *const run_opts[] = {
+		"--level",	    "--report",	    "--format",
+		"--temp-root",	    "--grace",	    "--ring-size",
+		"--leak-exit-code", "--kill-grace", "--parent-cgroup",
+	};
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(run_opts); i++) {
+		REJECT(run_opts[i], "run", (char *)run_opts[i]);
+		REJECT("needs a value", "run", (char *)run_opts[i]);
+	}
+	REJECT("--cgroup", "attach", "--cgroup");
+	REJECT("needs a value", "attach", "--cgroup");
+	REJECT("--duration", "attach", "--cgroup", "/c", "--duration");
+	REJECT("needs a value", "attach", "--cgroup", "/c", "--duration");
+	REJECT("--grace", "attach", "--cgroup", "/c", "--grace");
+}
+
+static void test_flags_take_no_value(void **state)
+{
+	(void)state;
+	REJECT("--quiet", "run", "--quiet=1", "x");
+	REJECT("takes no value", "run", "--quiet=1", "x");
+	REJECT("--fail-on-leak", "run", "--fail-on-leak=yes", "x");
+	REJECT("--keep-orphans", "run", "--keep-orphans=1", "x");
+	REJECT("--quiet", "attach", "--cgroup", "/c", "--quiet=");
+	REJECT("--json", "doctor", "--json=true");
+}
+
+/* Short and counting flags take no value either: each is checked, and
+ * every one that is accepted is named before the test fails. */
+static void test_short_flags_take_no_value(void **state)
+{
+	static const char *const words[][3] = {
+		{ "run", "-q=1", "x" },
+		{ "run", "--verbose=2", "x" },
+		{ "run", "-v=1", "x" },
+		{ "doctor", "-vv=x", NULL },
+	};
+	int accepted = 0;
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(words); i++) {
+		char *argv[] = { "leakscope", (char *)words[i][0],
+				 (char *)words[i][1], (char *)words[i][2],
+				 NULL };
+		char err[ERRLEN];
+		struct ls_opts o;
+
+		if (parse(argv, &o, err) != -EINVAL ||
+		    !strstr(err, "takes no value")) {
+			print_error("accepted: %s %s\n", words[i][0],
+				    words[i][1]);
+			accepted++;
+		}
+	}
+	assert_int_equal(accepted, 0);
+}
+
+static void test_unknown_options(void **state)
+{
+	char longopt[100];
+
+	(void)state;
+	REJECT("'--nope'", "run", "--nope", "x");
+	REJECT("leakscope help run", "run", "--nope", "x");
+	REJECT("'--nope=1'", "run", "--nope=1", "x");
+	/* Options of one command are unknown to the others. */
+	REJECT("'--keep-orphans'", "attach", "--cgroup", "/c",
+	       "--keep-orphans");
+	REJECT("'--kill-grace'", "attach", "--cgroup", "/c", "--kill-grace",
+	       "5");
+	REJECT("'--cgroup=/c'", "run", "--cgroup=/c", "x");
+	REJECT("'--duration'", "run", "--duration", "5", "x");
+	REJECT("'--json'", "run", "--json", "x");
+	REJECT("'--quiet'", "doctor", "--quiet");
+	REJECT("'--report'", "doctor", "--report", "r");
+	REJECT("'--version'", "run", "--version", "x");
+	REJECT("'-Q'", "run", "-Q", "x");
+	memset(longopt, 'o', sizeof(longopt) - 1);
+	longopt[0] = longopt[1] = '-';
+	longopt[sizeof(longopt) - 1] = 0;
+	REJECT(longopt, "run", longopt, "x");
+}
+
+/* ---- attach ---- */
+
+static void test_attach(void **state)
+{
+	struct ls_opts o;
+
+	(void)state;
+	PARSE_OK(&o, "attach", "--cgroup", "/sys/fs/cgroup/job.scope");
+	assert_int_equal(o.cmd, LS_CMD_ATTACH);
+	assert_string_equal(o.cgroup, "/sys/fs/cgroup/job.scope");
+	assert_true(o.duration_s == 0);
+	assert_null(o.argv);
+	PARSE_OK(&o, "attach", "--cgroup=rel", "--duration=2.5", "--level",
+		 "snapshot", "--report", "-", "--format", "json", "-q",
+		 "--fail-on-leak", "--leak-exit-code", "42", "--grace", "10",
+		 "--ring-size", "8K", "--temp-root", "/t", "-vv");
+	assert_string_equal(o.cgroup, "rel");
+	assert_true(o.duration_s == 2.5);
+	assert_int_equal(o.level, LS_LEVEL_SNAPSHOT);
+	assert_string_equal(o.report_path, "-");
+	assert_int_equal(o.format, LS_FMT_JSON);
+	assert_true(o.quiet);
+	assert_true(o.fail_on_leak);
+	assert_int_equal(o.leak_exit_code, 42);
+	assert_int_equal(o.grace_ms, 10);
+	assert_int_equal(o.ring_bytes, 8192);
+	assert_string_equal(o.temp_roots[0], "/t");
+	assert_int_equal(o.verbose, 2);
+}
+
+static void test_attach_rejections(void **state)
+{
+	(void)state;
+	REJECT("--cgroup", "attach");
+	REJECT("required", "attach", "-q");
+	REJECT("empty", "attach", "--cgroup=");
+	REJECT("'extra'", "attach", "--cgroup", "/c", "extra");
+	REJECT("'/c'", "attach", "/c");
+	REJECT("'--'", "attach", "--cgroup", "/c", "--", "cmd");
+	REJECT("unexpected argument '-'", "attach", "--cgroup", "/c", "-");
+}
+
+static void test_duration_values(void **state)
+{
+	static const char *const bad[] = {
+		"0",	    "-1", "-0.5", "nan",   "NAN",      "inf", "-inf",
+		"infinity", "1x", "",	  "1e400", "31536001", " ",   "1,5",
+	};
+	struct ls_opts o;
+
+	(void)state;
+	PARSE_OK(&o, "attach", "--cgroup", "/c", "--duration", "0.001");
+	assert_true(o.duration_s == 0.001);
+	PARSE_OK(&o, "attach", "--cgroup", "/c", "--duration", "31536000");
+	assert_true(o.duration_s == 31536000);
+	PARSE_OK(&o, "attach", "--cgroup", "/c", "--duration", "1e3");
+	assert_true(o.duration_s == 1000);
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++)
+		REJECT("--duration", "attach", "--cgroup", "/c", "--duration",
+		       (char *)bad[i]);
+	REJECT("'nan'", "attach", "--cgroup", "/c", "--duration=nan");
+	REJECT("'-1'", "attach", "--cgroup", "/c", "--duration=-1");
+	REJECT("'inf'", "attach", "--cgroup", "/c", "--duration=inf");
+	REJECT("'0'", "attach", "--cgroup", "/c", "--duration=0");
+}
+
+/* ---- doctor ---- */
+
+static void test_doctor(void **state)
+{
+	struct ls_opts o;
+
+	(void)state;
+	PARSE_OK(&o, "doctor");
+	assert_int_equal(o.cmd, LS_CMD_DOCTOR);
+	assert_false(o.json);
+	assert_int_equal(o.level, LS_LEVEL_FULL);
+	PARSE_OK(&o, "doctor", "--json", "-v");
+	assert_true(o.json);
+	assert_int_equal(o.verbose, 1);
+	REJECT("'extra'", "doctor", "extra");
+	REJECT("'--'", "doctor", "--");
+}
+
+static void test_doctor_level(void **state)
+{
+	struct ls_opts o;
+
+	(void)state;
+	PARSE_OK(&o, "doctor", "--level", "snapshot");
+	assert_int_equal(o.cmd, LS_CMD_DOCTOR);
+	assert_int_equal(o.level, LS_LEVEL_SNAPSHOT);
+	PARSE_OK(&o, "doctor", "--level=full", "--json");
+	assert_int_equal(o.level, LS_LEVEL_FULL);
+	assert_true(o.json);
+	REJECT("'fast'", "doctor", "--level", "fast");
+	REJECT("needs a value", "doctor", "--level");
+	/* Only --level of the watch options. */
+	REJECT("'--grace'", "doctor", "--grace", "5");
+	REJECT("'--temp-root'", "doctor", "--temp-root", "/t");
+}
+
+/* ---- the error buffer ---- */
+
+static void test_err_truncated_to_errlen(void **state)
+{
+	char *argv[] = { "leakscope", "no-such-command-with-a-long-name",
+			 NULL };
+	char err[32];
+	struct ls_opts o;
+
+	(void)state;
+	memset(err, 'Z', sizeof(err));
+	assert_int_equal(ls_cli_parse(2, argv, &o, err, 8), -EINVAL);
+	assert_int_equal(strlen(err), 7);
+	for (size_t i = 8; i < sizeof(err); i++)
+		assert_int_equal(err[i], 'Z');
+}
+
+static void test_err_cleared_on_success(void **state)
+{
+	struct ls_opts o;
+	char err[ERRLEN];
+
+	(void)state;
+	assert_int_equal(parse(WORDS("doctor"), &o, err), 0);
+	assert_string_equal(err, "");
+}
+
+/* ---- help text ---- */
+
+/* The help of @cmd, in a static buffer (nothing to free on failure). */
+static const char *usage_of(enum ls_cmd cmd)
+{
+	static char out[2][16384];
+	static int which;
+	struct capture c;
+	char *s;
+
+	ls_cli_usage(capture_open(&c), cmd);
+	s = capture_close(&c);
+	which ^= 1;
+	snprintf(out[which], sizeof(out[which]), "%s", s);
+	free(s);
+	return out[which];
+}
+
+static const char *const watch_words[] = {
+	"--level full|snapshot", "--report FILE",      "--format text|json",
+	"-q, --quiet",		 "--temp-root DIR",    "--grace MS",
+	"--fail-on-leak",	 "--leak-exit-code N", "--ring-size BYTES",
+	"-v, --verbose",
+};
+
+static void test_usage_overview(void **state)
+{
+	const char *s = usage_of(LS_CMD_NONE);
+	const char *h = usage_of(LS_CMD_HELP);
+
+	(void)state;
+	assert_contains(s, "usage: leakscope COMMAND");
+	assert_contains(s, "run [OPTIONS] -- CMD");
+	assert_contains(s, "attach --cgroup PATH");
+	assert_contains(s, "doctor");
+	assert_contains(s, "help [COMMAND]");
+	assert_contains(s, "exit codes:");
+	assert_contains(s, "\n  0 ");
+	assert_contains(s, "\n  1 ");
+	assert_contains(s, "\n  2 ");
+	assert_contains(s, "\n  3 ");
+	assert_contains(s, "\n  4 ");
+	assert_contains(s, "\n  127 ");
+	assert_contains(s, "128+N");
+	assert_not_contains(s, "%");
+	assert_string_equal(s, h);
+}
+
+/* The overview lists every word the parser accepts at top level. */
+static void test_usage_overview_mentions_version(void **state)
+{
+	const char *s = usage_of(LS_CMD_NONE);
+
+	(void)state;
+	assert_contains(s, "--version");
+}
+
+static void test_usage_run(void **state)
+{
+	static const char *const words[] = {
+		"usage: leakscope run",
+		"--keep-orphans",
+		"--kill-grace MS",
+		"--parent-cgroup PATH",
+		"exit code",
+		"128+N",
+		"127",
+		"SIGTERM",
+	};
+	const char *s = usage_of(LS_CMD_RUN);
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(watch_words); i++)
+		assert_contains(s, watch_words[i]);
+	for (size_t i = 0; i < ARRAY_SIZE(words); i++)
+		assert_contains(s, words[i]);
+	assert_not_contains(s, "%s");
+	assert_not_contains(s, "--cgroup PATH ");
+}
+
+static void test_usage_attach(void **state)
+{
+	const char *s = usage_of(LS_CMD_ATTACH);
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(watch_words); i++)
+		assert_contains(s, watch_words[i]);
+	assert_contains(s, "usage: leakscope attach --cgroup PATH");
+	assert_contains(s, "--duration SECONDS");
+	assert_contains(s, "never kills");
+	assert_not_contains(s, "--keep-orphans");
+	assert_not_contains(s, "%s");
+}
+
+/* Like run and doctor, attach's help says what its exit codes mean. */
+static void test_usage_attach_exit_codes(void **state)
+{
+	const char *s = usage_of(LS_CMD_ATTACH);
+
+	(void)state;
+	assert_non_null(strcasestr(s, "exit code"));
+}
+
+static void test_usage_doctor(void **state)
+{
+	const char *s = usage_of(LS_CMD_DOCTOR);
+
+	(void)state;
+	assert_contains(s, "usage: leakscope doctor [--json]");
+	assert_contains(s, "--json");
+	assert_contains(s, "--level full|snapshot");
+	assert_contains(s, "[-v]");
+	assert_contains(s, "Exit 0");
+	assert_contains(s, "4 if not");
+	assert_not_contains(s, "--report");
+	assert_not_contains(s, "--fail-on-leak");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_no_command),
+		cmocka_unit_test(test_unknown_command),
+		cmocka_unit_test(test_help_forms),
+		cmocka_unit_test(test_help_topics),
+		cmocka_unit_test(test_help_bad_topic),
+		cmocka_unit_test(test_help_extra_word),
+		cmocka_unit_test(test_help_anywhere),
+		cmocka_unit_test(test_help_of_help),
+		cmocka_unit_test(test_help_belongs_to_cmd),
+		cmocka_unit_test(test_version),
+		cmocka_unit_test(test_cmd_names),
+		cmocka_unit_test(test_run_defaults),
+		cmocka_unit_test(test_run_dashdash),
+		cmocka_unit_test(test_run_first_word_starts_cmd),
+		cmocka_unit_test(test_run_no_command),
+		cmocka_unit_test(test_run_options_space),
+		cmocka_unit_test(test_run_options_equals),
+		cmocka_unit_test(test_parse_resets_options),
+		cmocka_unit_test(test_verbose_counts),
+		cmocka_unit_test(test_level_values),
+		cmocka_unit_test(test_report_values),
+		cmocka_unit_test(test_format_values),
+		cmocka_unit_test(test_format_without_report),
+		cmocka_unit_test(test_ring_size_values),
+		cmocka_unit_test(test_ring_size_rejected),
+		cmocka_unit_test(test_grace_values),
+		cmocka_unit_test(test_kill_grace_values),
+		cmocka_unit_test(test_leak_exit_code_values),
+		cmocka_unit_test(test_temp_roots),
+		cmocka_unit_test(test_temp_roots_limit),
+		cmocka_unit_test(test_parent_cgroup_values),
+		cmocka_unit_test(test_missing_values),
+		cmocka_unit_test(test_flags_take_no_value),
+		cmocka_unit_test(test_short_flags_take_no_value),
+		cmocka_unit_test(test_unknown_options),
+		cmocka_unit_test(test_attach),
+		cmocka_unit_test(test_attach_rejections),
+		cmocka_unit_test(test_duration_values),
+		cmocka_unit_test(test_doctor),
+		cmocka_unit_test(test_doctor_level),
+		cmocka_unit_test(test_err_truncated_to_errlen),
+		cmocka_unit_test(test_err_cleared_on_success),
+		cmocka_unit_test(test_usage_overview),
+		cmocka_unit_test(test_usage_overview_mentions_version),
+		cmocka_unit_test(test_usage_run),
+		cmocka_unit_test(test_usage_attach),
+		cmocka_unit_test(test_usage_attach_exit_codes),
+		cmocka_unit_test(test_usage_doctor),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
