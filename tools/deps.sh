@@ -11,6 +11,7 @@ packages=(
 	libelf-dev zlib1g-dev		# libbpf's own dependencies
 	libcmocka-dev			# unit tests
 	python3 python3-pytest		# BPF and end-to-end tests
+	locales				# a comma-decimal locale for the JSON tests
 	tmux procps iproute2		# e2e helpers (ps, ss)
 )
 
