@@ -144,7 +144,7 @@ static int watch_option(struct parser *p, const char *name, const char *eq)
 	if (strcmp(name, "--level") && strcmp(name, "--report") &&
 	    strcmp(name, "--format") && strcmp(name, "--temp-root") &&
 	    strcmp(name, "--grace") && strcmp(name, "--ring-size") &&
-	    strcmp(name, "--leak-exit-code"))
+	    strcmp(name, "--leak-exit-code") && strcmp(name, "--events"))
 		return 1;
 	err = take_value(p, name, eq, &v);
 	if (err)
@@ -163,6 +163,10 @@ static int watch_option(struct parser *p, const char *name, const char *eq)
 		if (!*v)
 			return fail(p, "--report: empty file name");
 		o->report_path = v;
+	} else if (!strcmp(name, "--events")) {
+		if (!*v)
+			return fail(p, "--events: empty file name");
+		o->events_path = v;
 	} else if (!strcmp(name, "--format")) {
 		if (!strcmp(v, "text"))
 			o->format = LS_FMT_TEXT;
@@ -464,6 +468,8 @@ static const char usage_watch[] =
 	"                          they count (default 400)\n"
 	"  --fail-on-leak          exit 3 if anything was left behind\n"
 	"  --leak-exit-code N      use N instead of 3\n"
+	"  --events FILE           write every lifecycle event (fork, exec,\n"
+	"                          open, close, mmap, ...) as JSON lines\n"
 	"  --ring-size BYTES       event ring buffer size (default 4M)\n"
 	"  -v, --verbose           say which attach points and cgroup are "
 	"used\n";

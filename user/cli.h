@@ -52,6 +52,7 @@ struct ls_opts {
 	/* run and attach */
 	enum ls_level level;
 	const char *report_path; /* --report FILE ("-" = stdout) */
+	const char *events_path; /* --events FILE: every event, JSON lines */
 	enum ls_format format;
 	bool quiet;
 	int verbose;

@@ -6,6 +6,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include "eventlog.h"
 #include "events.h"
 
 void ls_events_init(struct ls_events *e, struct ls_temps *temps)
@@ -185,6 +186,8 @@ int ls_events_handle(void *ctx, void *data, size_t size)
 		return 0;
 	}
 	e->received[h->type]++;
+	if (e->log && !e->log_err)
+		e->log_err = ls_eventlog_write(e->log, data, e->log_origin_ns);
 	switch (h->type) {
 	case LS_EV_PROC_FORK:
 	case LS_EV_PROC_EXIT:

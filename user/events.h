@@ -14,6 +14,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include "leakscope/abi.h"
 #include "tempfiles.h"
 #include "u64map.h"
@@ -46,6 +47,9 @@ struct ls_events {
 	struct ls_temps *temps;
 	uint64_t received[LS_EV_MAX];
 	uint64_t malformed; /* records we could not read */
+	FILE *log;	    /* --events FILE, or NULL */
+	uint64_t log_origin_ns;
+	int log_err; /* first write error of the log */
 };
 
 void ls_events_init(struct ls_events *e, struct ls_temps *temps);

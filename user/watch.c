@@ -64,6 +64,22 @@ static int open_report(struct ls_watch *w)
 	return 0;
 }
 
+static int open_event_log(struct ls_watch *w)
+{
+	const char *path = w->o->events_path;
+
+	if (!path)
+		return 0;
+	w->events.log = !strcmp(path, "-") ? stdout : fopen(path, "we");
+	if (!w->events.log) {
+		ls_err("--events %s: cannot write there: %s (choose a "
+		       "writable file)",
+		       path, strerror(errno));
+		return -EINVAL;
+	}
+	return 0;
+}
+
 int ls_watch_prepare(struct ls_watch *w, const struct ls_opts *o,
 		     const char *mode)
 {
@@ -83,7 +99,7 @@ int ls_watch_prepare(struct ls_watch *w, const struct ls_opts *o,
 		ls_err("%s", why[0] ? why : strerror(-err));
 		return -EINVAL;
 	}
-	return open_report(w);
+	return open_report(w) ?: open_event_log(w);
 }
 
 static int setup_loop(struct ls_watch *w)
@@ -138,6 +154,7 @@ int ls_watch_start(struct ls_watch *w, const char *cgroup)
 		.n_temp_ancestors = w->temps.n_ancestors,
 		.on_event = ls_events_handle,
 		.event_ctx = &w->events,
+		.flags = w->events.log ? LS_CFG_STREAM_ALL : 0,
 	};
 	int err;
 
@@ -153,7 +170,7 @@ int ls_watch_start(struct ls_watch *w, const char *cgroup)
 	for (int i = 0; i < w->temps.n_roots; i++)
 		keys[i] = w->temps.roots[i].key;
 	/* Before attaching: anything that starts later is the watch's. */
-	w->t0_ns = ls_now_ns();
+	w->t0_ns = w->events.log_origin_ns = ls_now_ns();
 	w->report.started = time(NULL);
 	err = ls_bpf_start(&w->bpf, &c);
 	if (err) {
@@ -161,7 +178,7 @@ int ls_watch_start(struct ls_watch *w, const char *cgroup)
 		return err;
 	}
 	w->bpf_up = true;
-	w->origin_ns = ls_now_ns();
+	w->origin_ns = w->events.log_origin_ns = ls_now_ns();
 	record_attach(w);
 	ls_info("watching %s (cgroup id %llu)", cgroup,
 		(unsigned long long)w->cgid);
@@ -311,6 +328,11 @@ int ls_watch_write_reports(struct ls_watch *w)
 	if (err)
 		ls_err("cannot write the report to %s: %s", w->o->report_path,
 		       strerror(-err));
+	if (w->events.log && (w->events.log_err || fflush(w->events.log))) {
+		ls_err("cannot write the event log %s: %s", w->o->events_path,
+		       strerror(EIO));
+		err = err ?: -EIO;
+	}
 	return err;
 }
 
@@ -326,6 +348,9 @@ void ls_watch_close(struct ls_watch *w)
 	if (w->report_fd >= 0)
 		close(w->report_fd);
 	w->sigfd = w->epfd = w->report_fd = -1;
+	if (w->events.log && w->events.log != stdout)
+		fclose(w->events.log);
+	w->events.log = NULL;
 	ls_events_free(&w->events);
 	ls_temps_free(&w->temps);
 	ls_baseline_free(&w->base);

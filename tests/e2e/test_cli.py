@@ -38,6 +38,7 @@ BAD_INPUTS = [
      "--report /nonexistent-ls-dir/r.json: cannot write there"),
     (["run", "--report", "/", "--", "true"],
      "--report /: cannot write there"),
+    (["run", "--events", "", "--", "true"], "--events: empty file name"),
     (["run", "--leak-exit-code", "0", "--", "true"],
      "--leak-exit-code: '0' is not a whole number from 1 to 255"),
     (["run", "--leak-exit-code", "256", "--", "true"],

@@ -243,3 +243,32 @@ def test_level_snapshot(tmp_path):
     assert rep["metrics"]["fd"]["created"] == 0
     assert rep["metrics"]["process"]["created"] >= 2
     assert any("temporary files are not tracked" in n for n in rep["notes"])
+
+
+def test_event_log(tmp_path):
+    log = tmp_path / "events.jsonl"
+    p, rep = run_json(tmp_path, ["run", "--events", str(log)],
+                      ["sh", "-c", "exec 3>/tmp/ls-e2e-ev-$$; rm /tmp/ls-e2e-ev-$$"])
+    assert p.returncode == 0
+    lines = [json.loads(l) for l in log.read_text().splitlines()]
+    kinds = [e["event"] for e in lines]
+    for k in ("fork", "exec", "fd_open", "fd_close", "mmap", "temp_create",
+              "temp_unlink", "exit"):
+        assert k in kinds, (k, sorted(set(kinds)))
+    # Order is the ring buffer's (by reservation), times are from +0.
+    assert all(e["t"] >= 0 for e in lines)
+    assert all(e["pid"] > 0 and e["comm"] for e in lines)
+    created = [e for e in lines if e["event"] == "temp_create"]
+    assert created[0]["path"].startswith("ls-e2e-ev-")
+    # Every streamed event reached the log and the report's counts.
+    assert rep["events"]["fd_open"]["received"] == kinds.count("fd_open")
+    assert rep["events"]["fd_open"]["received"] == \
+        rep["events"]["fd_open"]["seen"]
+    assert rep["losses"]["confidence"] == "full"
+
+
+def test_event_log_unwritable(tmp_path):
+    p = run(["run", "--events", str(tmp_path / "no" / "e.jsonl"), "--",
+             "true"])
+    assert p.returncode == 2
+    assert "--events" in p.stderr and "cannot write there" in p.stderr

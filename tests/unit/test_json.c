@@ -797,8 +797,10 @@ static bool comma_locale(void)
 	if (!mkdtemp(locale_dir))
 		return false;
 	locale_made = true;
-	snprintf(cmd, sizeof(cmd), "localedef -i de_DE -f UTF-8 %s/de_DE.UTF-8 "
-		 ">/dev/null 2>&1", locale_dir);
+	snprintf(cmd, sizeof(cmd),
+		 "localedef -i de_DE -f UTF-8 %s/de_DE.UTF-8 "
+		 ">/dev/null 2>&1",
+		 locale_dir);
 	if (system(cmd) != 0)
 		return false;
 	setenv("LOCPATH", locale_dir, 1);
