@@ -12,13 +12,10 @@
 #include "common.bpf.h"
 
 static __always_inline void emit_cgroup(__u32 type, struct cgroup *cg,
-					const char *path)
+					const char *path, __u64 test)
 {
-	struct ls_ev_cgroup *e;
-	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
-	struct ls_proc *p = bpf_map_lookup_elem(&procs, &tgid);
+	struct ls_ev_cgroup *e = emit_reserve(sizeof(*e), type, test);
 
-	e = emit_reserve(sizeof(*e), type, p ? p->test : 0);
 	if (!e)
 		return;
 	e->cgid = cgroup_id_of(cg);
@@ -33,34 +30,40 @@ static __always_inline int on_mkdir(struct cgroup *cg, const char *path)
 	/* struct cgroup embeds its css first; css.parent is the parent's. */
 	struct cgroup *parent = (struct cgroup *)BPF_CORE_READ(cg, self.parent);
 	__u64 id = cgroup_id_of(cg);
-	__u32 created = LS_CG_CREATED;
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	struct ls_cgroup_val v = { .state = LS_CG_CREATED };
+	struct ls_proc *p;
 
 	if (!parent || !cgroup_watched(parent))
 		return 0;
-	if (bpf_map_update_elem(&watched_cgroups, &id, &created, BPF_ANY)) {
+	p = bpf_map_lookup_elem(&procs, &tgid);
+	v.test = p ? p->test : 0;
+	if (bpf_map_update_elem(&watched_cgroups, &id, &v, BPF_ANY)) {
 		loss(LS_LOSS_CGROUP_TABLE);
 		return 0;
 	}
 	watch_nested = 1;
-	kind_created(LS_KIND_CGROUP, 0);
-	emit_cgroup(LS_EV_CGROUP_MKDIR, cg, path);
+	kind_created(LS_KIND_CGROUP, 0, v.test);
+	emit_cgroup(LS_EV_CGROUP_MKDIR, cg, path, v.test);
 	return 0;
 }
 
 static __always_inline int on_rmdir(struct cgroup *cg, const char *path)
 {
 	__u64 id = cgroup_id_of(cg);
-	__u32 *v;
+	struct ls_cgroup_val *v;
+	__u64 test;
 
 	if (BPF_CORE_READ(cg, root, hierarchy_id) != 0 || id == cfg_watch_cgid)
 		return 0;
 	v = bpf_map_lookup_elem(&watched_cgroups, &id);
 	if (!v)
 		return 0;
-	if (*v == LS_CG_CREATED)
-		kind_released(LS_KIND_CGROUP, 0);
+	test = v->test;
+	if (v->state == LS_CG_CREATED)
+		kind_released(LS_KIND_CGROUP, 0, test);
 	bpf_map_delete_elem(&watched_cgroups, &id);
-	emit_cgroup(LS_EV_CGROUP_RMDIR, cg, path);
+	emit_cgroup(LS_EV_CGROUP_RMDIR, cg, path, test);
 	return 0;
 }
 

@@ -81,11 +81,30 @@ struct threads_map {
 };
 extern struct threads_map threads SEC(".maps");
 
+/* Per-test counters; the agent creates an entry at BEGIN. */
+struct tstats_map {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);
+	__type(value, struct ls_test_counts);
+};
+extern struct tstats_map tstats SEC(".maps");
+
+/* User stacks where fds and mappings were made (level stacks). */
+#define LS_STACK_DEPTH 32
+struct stacks_map {
+	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
+	__uint(max_entries, 16384);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, LS_STACK_DEPTH * sizeof(__u64));
+};
+extern struct stacks_map stacks SEC(".maps");
+
 struct cgroups_map {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 4096);
 	__type(key, __u64);
-	__type(value, __u32);
+	__type(value, struct ls_cgroup_val);
 };
 extern struct cgroups_map watched_cgroups SEC(".maps");
 
@@ -170,10 +189,38 @@ static __always_inline struct ls_kind_stats *kind_stats(__u32 kind)
 	return &kstats[kind];
 }
 
-static __always_inline void kind_created(__u32 kind, __u64 bytes)
+/* Per-test counts: only for objects made inside a test. */
+static __always_inline void test_created(__u64 test, __u32 kind)
+{
+	struct ls_test_counts *t;
+
+	if (!test || kind >= LS_KIND_MAX)
+		return;
+	t = bpf_map_lookup_elem(&tstats, &test);
+	if (!t)
+		return;
+	__sync_fetch_and_add(&t->created[kind], 1);
+	raise_peak(&t->peak[kind], __sync_add_and_fetch(&t->cur[kind], 1));
+}
+
+static __always_inline void test_released(__u64 test, __u32 kind, __u64 n)
+{
+	struct ls_test_counts *t;
+
+	if (!test || kind >= LS_KIND_MAX || !n)
+		return;
+	t = bpf_map_lookup_elem(&tstats, &test);
+	if (!t)
+		return;
+	__sync_fetch_and_add(&t->released[kind], n);
+	__sync_fetch_and_sub(&t->cur[kind], n);
+}
+
+static __always_inline void kind_created(__u32 kind, __u64 bytes, __u64 test)
 {
 	struct ls_kind_stats *s = kind_stats(kind);
 
+	test_created(test, kind);
 	if (!s)
 		return;
 	__sync_fetch_and_add(&s->created, 1);
@@ -183,10 +230,12 @@ static __always_inline void kind_created(__u32 kind, __u64 bytes)
 			   __sync_add_and_fetch(&s->bytes_cur, bytes));
 }
 
-static __always_inline void kind_released_n(__u32 kind, __u64 n, __u64 bytes)
+static __always_inline void kind_released_n(__u32 kind, __u64 n, __u64 bytes,
+					    __u64 test)
 {
 	struct ls_kind_stats *s = kind_stats(kind);
 
+	test_released(test, kind, n);
 	if (!s || !n)
 		return;
 	__sync_fetch_and_add(&s->released, n);
@@ -195,9 +244,9 @@ static __always_inline void kind_released_n(__u32 kind, __u64 n, __u64 bytes)
 		__sync_fetch_and_sub(&s->bytes_cur, bytes);
 }
 
-static __always_inline void kind_released(__u32 kind, __u64 bytes)
+static __always_inline void kind_released(__u32 kind, __u64 bytes, __u64 test)
 {
-	kind_released_n(kind, 1, bytes);
+	kind_released_n(kind, 1, bytes, test);
 }
 
 /* ---- who is watched ---- */
@@ -317,8 +366,25 @@ struct ls_sysctx {
 	__u32 sys; /* enum ls_sys */
 	__u32 tgid;
 	__u32 tid;
-	__u32 pad;
+	__s32 stack_id; /* creation stack (level stacks), else -1 */
 };
+
+/* Tell the agent that an object it reported as leaked was released while
+ * its holder lived on: the leak becomes "late". */
+static __always_inline void emit_released(__u32 what, __u32 holder,
+					  __u64 handle, __u64 test)
+{
+	struct ls_ev_released *e =
+		emit_reserve(sizeof(*e), LS_EV_LEAK_RELEASED, test);
+
+	if (!e)
+		return;
+	e->what = what;
+	e->holder = holder;
+	e->handle = handle;
+	e->test = test;
+	emit_submit(e);
+}
 
 /* Handlers, one per concern (fd.bpf.c, mm.bpf.c, temp.bpf.c). */
 extern int ls_fd_syscall(struct ls_sysctx *c);

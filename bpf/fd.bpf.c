@@ -45,24 +45,39 @@ static __always_inline void emit_fd(__u32 type, const struct ls_obj *o,
 	emit_submit(e);
 }
 
-static __always_inline void fd_forget(struct ls_obj_key *k, struct ls_obj *o)
+/*
+ * The fd in @k is gone. @explicit: the process closed it and lives on
+ * (close, dup2, close_range, close-on-exec), as opposed to dying with it:
+ * only then is a reported leak "released late".
+ */
+static __always_inline void fd_forget(struct ls_obj_key *k, struct ls_obj *o,
+				      bool explicit)
 {
-	kind_released(o->kind, 0);
+	kind_released(o->kind, 0, o->test);
+	if (explicit && (o->flags & LS_OBJ_LEAKED))
+		emit_released(LS_RELEASED_FD, k->tgid, k->handle, o->test);
 	if (stream_all())
 		emit_fd(LS_EV_FD_CLOSE, o, (__s32)k->handle);
 	bpf_map_delete_elem(&objs, k);
 }
 
 /* Record @f, just installed at @fd, as created now by the current thread. */
+#define TEST_OF_PROCESS (~0ULL)
+
+/*
+ * Record @f, just installed at @fd, as created now by the current thread,
+ * inside @test (TEST_OF_PROCESS: the process's current test).
+ */
 static __always_inline void fd_record(__u32 tgid, __u32 tid, __u32 fd,
 				      struct file *f, struct ls_proc *p,
-				      bool may_create)
+				      bool may_create, __s32 stack_id,
+				      __u64 test)
 {
 	struct ls_obj_key k = { .tgid = tgid, .cls = LS_OBJ_FD, .handle = fd };
 	struct ls_obj o = {}, *old;
 
 	o.created_ns = bpf_ktime_get_ns();
-	o.test = p ? p->test : 0;
+	o.test = test != TEST_OF_PROCESS ? test : p ? p->test : 0;
 	o.cookie = (__u64)f;
 	o.proc_start = p ? p->start_ns : 0;
 	o.ino = BPF_CORE_READ(f, f_inode, i_ino);
@@ -70,7 +85,7 @@ static __always_inline void fd_record(__u32 tgid, __u32 tid, __u32 fd,
 	o.tgid = tgid;
 	o.sub = fd_type_of_mode(BPF_CORE_READ(f, f_inode, i_mode));
 	o.kind = o.sub == LS_FD_SOCKET ? LS_KIND_SOCKET : LS_KIND_FD;
-	o.stack_id = -1;
+	o.stack_id = stack_id;
 	bpf_get_current_comm(o.comm, sizeof(o.comm));
 
 	if (bpf_map_update_elem(&objs, &k, &o, BPF_NOEXIST)) {
@@ -80,20 +95,20 @@ static __always_inline void fd_record(__u32 tgid, __u32 tid, __u32 fd,
 			return;
 		}
 		/* The fd was reused through a release we do not trace. */
-		kind_released(old->kind, 0);
+		kind_released(old->kind, 0, old->test);
 		bpf_map_update_elem(&objs, &k, &o, BPF_EXIST);
 	}
 	if (p && fd > p->max_fd)
 		p->max_fd = fd;
-	kind_created(o.kind, 0);
+	kind_created(o.kind, 0, o.test);
 	if (may_create && (BPF_CORE_READ(f, f_mode) & FMODE_CREATED))
 		ls_temp_file_created((__u64)f, o.test);
 	if (stream_all())
 		emit_fd(LS_EV_FD_OPEN, &o, fd);
 }
 
-static __always_inline void fd_new(struct ls_sysctx *c, __u32 fd,
-				   bool may_create)
+static __always_inline void fd_new_in(struct ls_sysctx *c, __u32 fd,
+				      bool may_create, __u64 test)
 {
 	struct file *f = fd_file(bpf_get_current_task_btf(), fd);
 
@@ -101,7 +116,26 @@ static __always_inline void fd_new(struct ls_sysctx *c, __u32 fd,
 	 * found no entry either, so the two cancel out. */
 	if (f)
 		fd_record(c->tgid, c->tid, fd, f, current_proc(c->tgid),
-			  may_create);
+			  may_create, c->stack_id, test);
+}
+
+static __always_inline void fd_new(struct ls_sysctx *c, __u32 fd,
+				   bool may_create)
+{
+	fd_new_in(c, fd, may_create, TEST_OF_PROCESS);
+}
+
+/*
+ * A duplicate refers to an open file that already existed: it belongs to
+ * the test that opened that file, if any (a shell saving and restoring
+ * stdout around a redirect makes no leak of the test that runs it).
+ */
+static __always_inline __u64 test_of_source(__u32 tgid, __u32 src)
+{
+	struct ls_obj_key k = { .tgid = tgid, .cls = LS_OBJ_FD, .handle = src };
+	struct ls_obj *o = bpf_map_lookup_elem(&objs, &k);
+
+	return o ? o->test : 0;
 }
 
 static __always_inline void fd_closed(__u32 tgid, __u32 fd)
@@ -110,7 +144,7 @@ static __always_inline void fd_closed(__u32 tgid, __u32 fd)
 	struct ls_obj *o = bpf_map_lookup_elem(&objs, &k);
 
 	if (o)
-		fd_forget(&k, o);
+		fd_forget(&k, o, true);
 }
 
 static __always_inline void fd_pair(struct ls_sysctx *c, __u64 uptr)
@@ -148,7 +182,7 @@ static long sweep_one(__u32 i, void *arg)
 	    file_shared(f) &&
 	    bpf_map_update_elem(&departed, &o->cookie, o, BPF_ANY))
 		loss(LS_LOSS_DEPARTED_TABLE);
-	fd_forget(&k, o);
+	fd_forget(&k, o, s->mode != LS_SWEEP_EXIT);
 	return 0;
 }
 
@@ -212,12 +246,20 @@ __noinline int ls_fd_syscall(struct ls_sysctx *c)
 		if (c->ret < 0 || c->arg[0] == c->arg[1])
 			return 0;
 		fd_closed(c->tgid, (__u32)c->ret); /* the fd it replaced */
-		fd_new(c, (__u32)c->ret, false);
+		fd_new_in(c, (__u32)c->ret, false,
+			  test_of_source(c->tgid, (__u32)c->arg[0]));
+		return 0;
+	case LS_SYS_dup:
+		if (c->ret >= 0)
+			fd_new_in(c, (__u32)c->ret, false,
+				  test_of_source(c->tgid, (__u32)c->arg[0]));
 		return 0;
 	case LS_SYS_fcntl:
-		if (c->arg[1] != F_DUPFD && c->arg[1] != F_DUPFD_CLOEXEC)
-			return 0;
-		break;
+		if ((c->arg[1] == F_DUPFD || c->arg[1] == F_DUPFD_CLOEXEC) &&
+		    c->ret >= 0)
+			fd_new_in(c, (__u32)c->ret, false,
+				  test_of_source(c->tgid, (__u32)c->arg[0]));
+		return 0;
 	case LS_SYS_signalfd:
 	case LS_SYS_signalfd4:
 		if ((int)c->arg[0] != -1)
@@ -243,6 +285,10 @@ int BPF_PROG(fd_install_fentry, unsigned int fd, struct file *file)
 	if (!current_watched())
 		return 0;
 	id = bpf_get_current_pid_tgid();
-	fd_record(id >> 32, (__u32)id, fd, file, current_proc(id >> 32), true);
+	fd_record(id >> 32, (__u32)id, fd, file, current_proc(id >> 32), true,
+		  cfg_level >= LS_LEVEL_STACKS
+			  ? bpf_get_stackid(ctx, &stacks, BPF_F_USER_STACK)
+			  : -1,
+		  TEST_OF_PROCESS);
 	return 0;
 }

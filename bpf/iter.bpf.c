@@ -21,6 +21,84 @@ static __always_inline bool iter_wants(struct task_struct *t)
 	return iter_unfiltered || task_watched(t);
 }
 
+/* Who made the process (leader) or thread @t, from the live tables. */
+static __always_inline void task_origin(struct task_struct *t,
+					struct ls_iter_task *r)
+{
+	struct ls_proc *p;
+	struct ls_thread *th;
+
+	if (r->pid != r->tgid) {
+		th = bpf_map_lookup_elem(&threads, &r->pid);
+		if (!th)
+			return;
+		r->origin.test = th->test;
+		r->origin.created_ns = th->created_ns;
+		r->origin.tgid = th->tgid;
+		r->origin.tid = th->creator_tid;
+		r->origin.flags =
+			LS_ORIGIN_KNOWN |
+			(th->flags & LS_OBJ_LEAKED ? LS_ORIGIN_LEAKED : 0);
+		__builtin_memcpy(r->origin.comm, th->creator_comm, LS_COMM_LEN);
+		return;
+	}
+	p = bpf_map_lookup_elem(&procs, &r->tgid);
+	if (!p || p->start_ns != r->start_ns)
+		return;
+	r->test = p->test;
+	if (!(p->flags & (LS_PROC_COUNTED | LS_PROC_MIGRATED)))
+		return; /* baseline or first seen late: no creation known */
+	r->origin.test = p->created_test;
+	r->origin.created_ns = p->forked_ns;
+	r->origin.tgid = p->ppid;
+	r->origin.tid = p->creator_tid;
+	r->origin.flags = LS_ORIGIN_KNOWN;
+}
+
+/* Who made the object in @o, if the record is for this very object. */
+static __always_inline void obj_origin(const struct ls_obj *o,
+				       struct ls_origin *r, __u32 flags)
+{
+	r->test = o->test;
+	r->created_ns = o->created_ns;
+	r->tgid = o->tgid;
+	r->tid = o->tid;
+	r->stack_id = o->stack_id;
+	r->flags = flags | LS_ORIGIN_KNOWN |
+		   (o->flags & LS_OBJ_LEAKED ? LS_ORIGIN_LEAKED : 0);
+	__builtin_memcpy(r->comm, o->comm, LS_COMM_LEN);
+}
+
+static __always_inline void file_origin(struct ls_iter_file *r)
+{
+	struct ls_obj_key k = { .tgid = r->tgid,
+				.cls = LS_OBJ_FD,
+				.handle = (__u32)r->fd };
+	struct ls_obj *o = bpf_map_lookup_elem(&objs, &k);
+
+	if (o && o->cookie == r->file) {
+		obj_origin(o, &r->origin, 0);
+		return;
+	}
+	/* Inherited from a creator that has exited (a daemon's socket). */
+	o = bpf_map_lookup_elem(&departed, &r->file);
+	if (o && o->ino == r->ino)
+		obj_origin(o, &r->origin, LS_ORIGIN_DEPARTED);
+}
+
+static __always_inline void vma_origin(struct ls_iter_vma *r, __u64 start_ns)
+{
+	struct ls_obj_key k = { .tgid = r->tgid,
+				.cls = LS_OBJ_MAP,
+				.handle = r->start };
+	struct ls_obj *o = bpf_map_lookup_elem(&objs, &k);
+	struct ls_proc *p = bpf_map_lookup_elem(&procs, &r->tgid);
+
+	/* Same process and same mm (no exec since): the same mapping. */
+	if (o && p && o->proc_start == start_ns && o->gen == p->mm_gen)
+		obj_origin(o, &r->origin, 0);
+}
+
 SEC("iter/task")
 int iter_task(struct bpf_iter__task *ctx)
 {
@@ -41,6 +119,8 @@ int iter_task(struct bpf_iter__task *ctx)
 	r.nr_threads = BPF_CORE_READ(t, signal, nr_threads);
 	r.vm_pages = BPF_CORE_READ(t, mm, total_vm);
 	BPF_CORE_READ_STR_INTO(&r.comm, t, comm);
+	r.origin.stack_id = -1;
+	task_origin(t, &r);
 	bpf_seq_write(ctx->meta->seq, &r, sizeof(r));
 	return 0;
 }
@@ -135,6 +215,8 @@ int iter_task_file(struct bpf_iter__task_file *ctx)
 	r->mode = BPF_CORE_READ(ino, i_mode);
 	r->f_flags = f->f_flags;
 	r->fd_type = fd_type_of_mode(r->mode);
+	r->origin.stack_id = -1;
+	file_origin(r);
 	if (r->fd_type == LS_FD_SOCKET)
 		sock_info(f, r);
 	if (!r->path[0] &&
@@ -160,6 +242,8 @@ int iter_task_vma(struct bpf_iter__task_vma *ctx)
 	r.end = vma->vm_end;
 	r.flags = vma->vm_flags;
 	r.pgoff = vma->vm_pgoff;
+	r.origin.stack_id = -1;
+	vma_origin(&r, BPF_CORE_READ(t, group_leader, start_time));
 	f = vma->vm_file;
 	if (f) {
 		r.ino = BPF_CORE_READ(f, f_inode, i_ino);

@@ -20,6 +20,8 @@ struct ls_kind_stats kstats[LS_KIND_MAX] = {};
 struct procs_map procs SEC(".maps");
 struct objs_map objs SEC(".maps");
 struct threads_map threads SEC(".maps");
+struct tstats_map tstats SEC(".maps");
+struct stacks_map stacks SEC(".maps");
 struct departed_map departed SEC(".maps");
 struct cgroups_map watched_cgroups SEC(".maps");
 struct temp_roots_map temp_roots SEC(".maps");

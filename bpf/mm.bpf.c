@@ -32,12 +32,15 @@ static __always_inline void emit_map(__u32 type, __u64 test, __u64 addr,
 	emit_submit(e);
 }
 
+/* @explicit: unmapped (not moved by mremap, not cut from the front). */
 static __always_inline void map_release(struct ls_obj_key *k, struct ls_obj *o,
-					struct ls_proc *p)
+					struct ls_proc *p, bool explicit)
 {
 	__u64 len = o->cookie;
 
-	kind_released(LS_KIND_MAPPING, len);
+	kind_released(LS_KIND_MAPPING, len, o->test);
+	if (explicit && (o->flags & LS_OBJ_LEAKED))
+		emit_released(LS_RELEASED_MAP, k->tgid, k->handle, o->test);
 	if (p->live_maps)
 		p->live_maps--;
 	p->mapped_bytes = p->mapped_bytes > len ? p->mapped_bytes - len : 0;
@@ -79,21 +82,21 @@ static __always_inline void map_insert(struct ls_sysctx *c, struct ls_proc *p,
 		o.tid = c->tid;
 		o.tgid = c->tgid;
 		o.kind = LS_KIND_MAPPING;
-		o.stack_id = -1;
+		o.stack_id = c->stack_id;
 		bpf_get_current_comm(o.comm, sizeof(o.comm));
 	}
 	o.cookie = len;
 	o.gen = p->mm_gen;
 	old = map_lookup(&k, p);
 	if (old) /* MAP_FIXED over a mapping we track */
-		map_release(&k, old, p);
+		map_release(&k, old, p, true);
 	if (bpf_map_update_elem(&objs, &k, &o, BPF_ANY)) {
 		loss(LS_LOSS_OBJ_TABLE);
 		return;
 	}
 	p->live_maps++;
 	p->mapped_bytes += len;
-	kind_created(LS_KIND_MAPPING, len);
+	kind_created(LS_KIND_MAPPING, len, o.test);
 	if (stream_all())
 		emit_map(LS_EV_MMAP, o.test, addr, len, (__u32)prot_flags,
 			 prot_flags >> 32);
@@ -110,12 +113,12 @@ static __always_inline void on_munmap(struct ls_sysctx *c, struct ls_proc *p)
 	if (!o)
 		return;
 	if (len >= o->cookie) {
-		map_release(&k, o, p);
+		map_release(&k, o, p, true);
 		return;
 	}
 	/* Unmapped from the front: the rest lives on at a new start. */
 	rest = *o;
-	map_release(&k, o, p);
+	map_release(&k, o, p, false);
 	map_insert(c, p, k.handle + len, rest.cookie - len, 0, &rest);
 }
 
@@ -129,7 +132,7 @@ static __always_inline void on_mremap(struct ls_sysctx *c, struct ls_proc *p)
 	if (!o)
 		return;
 	moved = *o;
-	map_release(&k, o, p);
+	map_release(&k, o, p, false);
 	map_insert(c, p, (__u64)c->ret, page_align(c->arg[2]), 0, &moved);
 }
 

@@ -37,6 +37,7 @@ static __always_inline void on_thread_new(struct task_struct *parent, __u32 pid,
 
 	th.created_ns = bpf_ktime_get_ns();
 	th.test = p ? p->test : 0;
+	th.flags = 0;
 	th.tgid = tgid;
 	th.creator_tid = BPF_CORE_READ(parent, pid);
 	BPF_CORE_READ_STR_INTO(&th.creator_comm, parent, comm);
@@ -46,19 +47,27 @@ static __always_inline void on_thread_new(struct task_struct *parent, __u32 pid,
 	}
 	if (p)
 		__sync_fetch_and_add(&p->nr_threads, 1);
-	kind_created(LS_KIND_THREAD, 0);
+	kind_created(LS_KIND_THREAD, 0, th.test);
 	if (stream_all())
 		emit_proc(LS_EV_THREAD_NEW, th.test, pid, tgid, 0, 0);
 }
 
+/* @explicit: the thread ended while its process lives on. */
 static __always_inline void on_thread_gone(struct ls_proc *p, __u32 pid,
-					   __u32 tgid)
+					   __u32 tgid, bool explicit)
 {
-	if (bpf_map_delete_elem(&threads, &pid))
+	struct ls_thread *th = bpf_map_lookup_elem(&threads, &pid);
+	__u64 test;
+
+	if (!th)
 		return; /* not one the watch saw created */
+	test = th->test;
+	if (explicit && (th->flags & LS_OBJ_LEAKED))
+		emit_released(LS_RELEASED_THREAD, tgid, pid, test);
+	bpf_map_delete_elem(&threads, &pid);
 	if (p && p->nr_threads)
 		__sync_fetch_and_sub(&p->nr_threads, 1);
-	kind_released(LS_KIND_THREAD, 0);
+	kind_released(LS_KIND_THREAD, 0, test);
 	if (stream_all())
 		emit_proc(LS_EV_THREAD_EXIT, p ? p->test : 0, pid, tgid, 0, 0);
 }
@@ -80,9 +89,10 @@ static __always_inline int on_fork(struct task_struct *parent,
 		return 0;
 	}
 
-	/* A test follows the process: children inherit their parent's. */
+	/* A test follows the process: children inherit their parent's, and
+	 * belong to it. */
 	pp = bpf_map_lookup_elem(&procs, &ptgid);
-	np.test = pp ? pp->test : 0;
+	np.test = np.created_test = pp ? pp->test : 0;
 	np.start_ns = BPF_CORE_READ(child, start_time);
 	np.forked_ns = bpf_ktime_get_ns();
 	np.ppid = ptgid;
@@ -93,7 +103,7 @@ static __always_inline int on_fork(struct task_struct *parent,
 		loss(LS_LOSS_PROC_TABLE);
 		return 0;
 	}
-	kind_created(LS_KIND_PROCESS, 0);
+	kind_created(LS_KIND_PROCESS, 0, np.created_test);
 	emit_proc(LS_EV_PROC_FORK, np.test, tgid, ptgid, 0, 0);
 	return 0;
 }
@@ -118,7 +128,9 @@ static __always_inline void release_mappings(struct ls_proc *p)
 	struct ls_kind_stats *s = kind_stats(LS_KIND_MAPPING);
 	__u64 heap = p->brk_cur > p->brk_start ? p->brk_cur - p->brk_start : 0;
 
-	kind_released_n(LS_KIND_MAPPING, p->live_maps, p->mapped_bytes);
+	/* Not per test: the mappings' tests are in entries we cannot list
+	 * here; per-test mapping leaks are checked on the live VMAs. */
+	kind_released_n(LS_KIND_MAPPING, p->live_maps, p->mapped_bytes, 0);
 	if (s && heap)
 		__sync_fetch_and_sub(&s->heap_cur, heap);
 	p->live_maps = 0;
@@ -163,7 +175,7 @@ static __always_inline int on_exec(__u32 old_pid)
 		return 0;
 	/* A thread that execs becomes the leader: it is no thread anymore. */
 	if (old_pid != tgid)
-		on_thread_gone(p, old_pid, tgid);
+		on_thread_gone(p, old_pid, tgid, false);
 	p->flags |= LS_PROC_EXECED;
 	bpf_get_current_comm(p->comm, sizeof(p->comm));
 	release_mappings(p);
@@ -185,6 +197,14 @@ int BPF_PROG(proc_exec_raw, struct task_struct *t, pid_t old_pid)
 	return on_exec(old_pid);
 }
 
+#define SIGNAL_GROUP_EXIT 0x00000004
+
+/* Is the whole thread group on its way out (exit_group, fatal signal)? */
+static __always_inline bool group_exiting(struct task_struct *t)
+{
+	return BPF_CORE_READ(t, signal, flags) & SIGNAL_GROUP_EXIT;
+}
+
 static __always_inline int on_exit(struct task_struct *t)
 {
 	__u64 id = bpf_get_current_pid_tgid();
@@ -195,10 +215,10 @@ static __always_inline int on_exit(struct task_struct *t)
 	if (!current_watched())
 		return 0;
 	p = bpf_map_lookup_elem(&procs, &tgid);
-	if (pid != tgid)
-		on_thread_gone(p, pid, tgid);
 	/* signal->live is decremented before the tracepoint fires. */
 	group_dead = BPF_CORE_READ(t, signal, live.counter) == 0;
+	if (pid != tgid)
+		on_thread_gone(p, pid, tgid, !group_exiting(t));
 	if (!group_dead || !p)
 		return 0;
 	/*
@@ -210,7 +230,7 @@ static __always_inline int on_exit(struct task_struct *t)
 	if (cfg_level >= LS_LEVEL_FULL)
 		ls_fd_sweep(tgid, 0, p->max_fd, LS_SWEEP_EXIT);
 	if (p->flags & LS_PROC_COUNTED)
-		kind_released(LS_KIND_PROCESS, 0);
+		kind_released(LS_KIND_PROCESS, 0, p->created_test);
 	emit_proc(LS_EV_PROC_EXIT, p->test, tgid, p->ppid,
 		  BPF_CORE_READ(t, exit_code), 1);
 	bpf_map_delete_elem(&procs, &tgid);
@@ -270,7 +290,7 @@ static __always_inline int on_migrate(struct cgroup *dst, struct task_struct *t)
 	np.flags = LS_PROC_MIGRATED | LS_PROC_COUNTED;
 	BPF_CORE_READ_STR_INTO(&np.comm, t, comm);
 	if (bpf_map_update_elem(&procs, &tgid, &np, BPF_NOEXIST) == 0)
-		kind_created(LS_KIND_PROCESS, 0);
+		kind_created(LS_KIND_PROCESS, 0, 0);
 	return 0;
 }
 

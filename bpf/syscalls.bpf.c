@@ -55,7 +55,15 @@ static __always_inline void read_args(struct ls_sysctx *c, struct pt_regs *regs)
 	c->arg[5] = 0; /* no handler needs the sixth */
 }
 
-static __always_inline int sys_exit(__u32 sys, long ret, struct pt_regs *regs)
+/* Syscalls that make an fd or a mapping: where a stack is worth taking. */
+static __always_inline bool creates(__u32 sys)
+{
+	return sys_group[sys] == LS_HOOK_FD_NEW || sys == LS_SYS_mmap ||
+	       sys == LS_SYS_dup2 || sys == LS_SYS_dup3;
+}
+
+static __always_inline int sys_exit(void *ctx, __u32 sys, long ret,
+				    struct pt_regs *regs)
 {
 	struct ls_sysctx c;
 	__u64 id;
@@ -67,7 +75,9 @@ static __always_inline int sys_exit(__u32 sys, long ret, struct pt_regs *regs)
 	c.sys = sys;
 	c.tgid = id >> 32;
 	c.tid = (__u32)id;
-	c.pad = 0;
+	c.stack_id = -1;
+	if (cfg_level >= LS_LEVEL_STACKS && ret >= 0 && creates(sys))
+		c.stack_id = bpf_get_stackid(ctx, &stacks, BPF_F_USER_STACK);
 	if (!regs)
 		regs = (struct pt_regs *)bpf_task_pt_regs(
 			bpf_get_current_task_btf());
@@ -86,7 +96,7 @@ static __always_inline __u32 sys_of(long nr)
 SEC("tracepoint")
 int sys_exit_tp(struct trace_event_raw_sys_exit *ctx)
 {
-	return sys_exit(sys_of((int)ctx->id), ctx->ret, 0);
+	return sys_exit(ctx, sys_of((int)ctx->id), ctx->ret, 0);
 }
 
 static __always_inline long syscall_nr(struct pt_regs *regs)
@@ -101,7 +111,8 @@ static __always_inline long syscall_nr(struct pt_regs *regs)
 }
 
 /* The fallback: every syscall of the machine passes here; stay tiny. */
-static __always_inline int generic_exit(struct pt_regs *regs, long ret)
+static __always_inline int generic_exit(void *ctx, struct pt_regs *regs,
+					long ret)
 {
 	__u32 sys = sys_of(syscall_nr(regs)), attach;
 
@@ -111,17 +122,17 @@ static __always_inline int generic_exit(struct pt_regs *regs, long ret)
 	if (attach != LS_ATTACH_GENERIC_TP_BTF &&
 	    attach != LS_ATTACH_GENERIC_RAW_TP)
 		return 0;
-	return sys_exit(sys, ret, regs);
+	return sys_exit(ctx, sys, ret, regs);
 }
 
 SEC("tp_btf/sys_exit")
 int BPF_PROG(sys_exit_btf, struct pt_regs *regs, long ret)
 {
-	return generic_exit(regs, ret);
+	return generic_exit(ctx, regs, ret);
 }
 
 SEC("raw_tp/sys_exit")
 int BPF_PROG(sys_exit_raw, struct pt_regs *regs, long ret)
 {
-	return generic_exit(regs, ret);
+	return generic_exit(ctx, regs, ret);
 }

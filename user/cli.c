@@ -16,6 +16,7 @@ static const char *const cmd_names[] = {
 	[LS_CMD_NONE] = "",	    [LS_CMD_RUN] = "run",
 	[LS_CMD_ATTACH] = "attach", [LS_CMD_DOCTOR] = "doctor",
 	[LS_CMD_HELP] = "help",	    [LS_CMD_VERSION] = "version",
+	[LS_CMD_MARK] = "mark",
 };
 
 const char *ls_cmd_name(enum ls_cmd cmd)
@@ -144,7 +145,9 @@ static int watch_option(struct parser *p, const char *name, const char *eq)
 	if (strcmp(name, "--level") && strcmp(name, "--report") &&
 	    strcmp(name, "--format") && strcmp(name, "--temp-root") &&
 	    strcmp(name, "--grace") && strcmp(name, "--ring-size") &&
-	    strcmp(name, "--leak-exit-code") && strcmp(name, "--events"))
+	    strcmp(name, "--leak-exit-code") && strcmp(name, "--events") &&
+	    strcmp(name, "--suppressions") && strcmp(name, "--socket") &&
+	    strcmp(name, "--socket-group"))
 		return 1;
 	err = take_value(p, name, eq, &v);
 	if (err)
@@ -152,17 +155,32 @@ static int watch_option(struct parser *p, const char *name, const char *eq)
 	if (!strcmp(name, "--level")) {
 		if (!strcmp(v, "full"))
 			o->level = LS_LEVEL_FULL;
+		else if (!strcmp(v, "stacks"))
+			o->level = LS_LEVEL_STACKS;
 		else if (!strcmp(v, "snapshot"))
 			o->level = LS_LEVEL_SNAPSHOT;
 		else
 			return fail(p,
 				    "--level: '%s' is not a level "
-				    "(full or snapshot)",
+				    "(full, snapshot or stacks)",
 				    v);
 	} else if (!strcmp(name, "--report")) {
 		if (!*v)
 			return fail(p, "--report: empty file name");
 		o->report_path = v;
+	} else if (!strcmp(name, "--suppressions")) {
+		if (!*v)
+			return fail(p, "--suppressions: empty file name");
+		o->suppressions = v;
+	} else if (!strcmp(name, "--socket")) {
+		if (v[0] != '/')
+			return fail(p, "--socket: '%s' is not an absolute path",
+				    v);
+		o->socket_path = v;
+	} else if (!strcmp(name, "--socket-group")) {
+		if (!*v)
+			return fail(p, "--socket-group: empty group name");
+		o->socket_group = v;
 	} else if (!strcmp(name, "--events")) {
 		if (!*v)
 			return fail(p, "--events: empty file name");
@@ -252,6 +270,57 @@ static int attach_option(struct parser *p, const char *name, const char *eq)
 	return 1;
 }
 
+static int mark_option(struct parser *p, const char *name, const char *eq)
+{
+	static const char *const outcomes[] = { "passed", "failed", "skipped",
+						"error" };
+	const char *v = NULL;
+	int err;
+
+	if (!strcmp(name, "--fail-on-leak")) {
+		p->o->fail_on_leak = true;
+		return 0;
+	}
+	if (strcmp(name, "--outcome"))
+		return 1;
+	err = take_value(p, name, eq, &v);
+	if (err)
+		return err;
+	for (size_t i = 0; i < sizeof(outcomes) / sizeof(outcomes[0]); i++)
+		if (!strcmp(v, outcomes[i])) {
+			p->o->outcome = v;
+			return 0;
+		}
+	return fail(p,
+		    "--outcome: '%s' is not an outcome (passed, failed, "
+		    "skipped, error)",
+		    v);
+}
+
+/* mark begin|end|allow ARG: the verb and its one argument. */
+static int mark_word(struct parser *p, const char *w)
+{
+	static const char *const ops[] = { [LS_MARK_BEGIN] = "begin",
+					   [LS_MARK_END] = "end",
+					   [LS_MARK_ALLOW] = "allow" };
+
+	if (!p->o->mark_op) {
+		for (int i = LS_MARK_BEGIN; i <= LS_MARK_ALLOW; i++)
+			if (!strcmp(w, ops[i])) {
+				p->o->mark_op = i;
+				return 0;
+			}
+		return fail(p, "mark: '%s' is not begin, end or allow", w);
+	}
+	if (p->o->mark_arg)
+		return fail(p,
+			    "mark: unexpected argument '%s' (quote a name "
+			    "with spaces)",
+			    w);
+	p->o->mark_arg = w;
+	return 0;
+}
+
 /* Options that are switches: "--quiet=1" is a mistake worth naming. */
 static bool is_flag(const char *name)
 {
@@ -307,6 +376,8 @@ static int one_option(struct parser *p, const char *word)
 	}
 	if (r == 1 && cmd == LS_CMD_DOCTOR && !strcmp(name, "--level"))
 		r = watch_option(p, name, eq);
+	if (r == 1 && cmd == LS_CMD_MARK)
+		r = mark_option(p, name, eq);
 	return r;
 }
 
@@ -333,6 +404,11 @@ static int check_required(struct parser *p)
 	if (o->format != LS_FMT_AUTO && !o->report_path)
 		return fail(p, "--format applies to --report FILE, which is "
 			       "missing");
+	if (o->cmd == LS_CMD_MARK && (!o->mark_op || !o->mark_arg))
+		return fail(p, "mark: usage: leakscope mark begin|end NAME, or "
+			       "leakscope mark allow RULE");
+	if (o->cmd == LS_CMD_MARK && o->outcome && o->mark_op != LS_MARK_END)
+		return fail(p, "--outcome applies to mark end");
 	return 0;
 }
 
@@ -351,7 +427,7 @@ static int parse_help(struct parser *p)
 	p->o->help_topic = cmd_by_name(topic);
 	if (p->o->help_topic == LS_CMD_NONE)
 		return fail(p,
-			    "help: '%s' is not a command (run, attach, "
+			    "help: '%s' is not a command (run, attach, mark, "
 			    "doctor)",
 			    topic);
 	return 0;
@@ -398,6 +474,13 @@ int ls_cli_parse(int argc, char **argv, struct ls_opts *o, char *err,
 			o->argv = &argv[p.i + 1];
 			break;
 		}
+		if (o->cmd == LS_CMD_MARK &&
+		    (w[0] != '-' || !w[1] || o->mark_op == LS_MARK_ALLOW)) {
+			r = mark_word(&p, w);
+			if (r)
+				return r;
+			continue;
+		}
 		if (w[0] != '-' || !w[1]) {
 			if (o->cmd != LS_CMD_RUN)
 				return fail(&p, "%s: unexpected argument '%s'",
@@ -433,6 +516,7 @@ static const char usage_overview[] =
 	"or\n"
 	"                               --duration; report; never kills\n"
 	"  doctor                       check what this machine supports\n"
+	"  mark begin|end NAME          mark a test from a shell harness\n"
 	"  help [COMMAND]               this text, or a command's options\n"
 	"  --version                    print the version (also -V)\n"
 	"\n"
@@ -451,12 +535,14 @@ static const char usage_overview[] =
 	"leakscope needs root (or CAP_BPF, CAP_PERFMON and CAP_SYS_ADMIN).\n";
 
 static const char usage_watch[] =
-	"  --level full|snapshot   full (default): trace every fd, mapping "
+	"  --level LEVEL           full (default): trace every fd, mapping "
 	"and\n"
 	"                          temp file as it is created; snapshot: only\n"
-	"                          process/cgroup hooks and end-of-run "
-	"snapshots\n"
-	"                          (cheaper; no temp files, no fd history)\n"
+	"                          process/cgroup hooks and end-of-run\n"
+	"                          snapshots (cheaper; no temp files, no fd\n"
+	"                          history); stacks: full, plus the user "
+	"stack\n"
+	"                          where each fd and mapping was made\n"
 	"  --report FILE           also write the report to FILE ('-': "
 	"stdout)\n"
 	"  --format text|json      format of --report (default: json if FILE\n"
@@ -468,6 +554,11 @@ static const char usage_watch[] =
 	"                          they count (default 400)\n"
 	"  --fail-on-leak          exit 3 if anything was left behind\n"
 	"  --leak-exit-code N      use N instead of 3\n"
+	"  --suppressions FILE     rules for known leftovers (default:\n"
+	"                          .leakscope/suppressions if it exists)\n"
+	"  --socket PATH           control socket for test harnesses\n"
+	"                          (run: a private one, in $LEAKSCOPE_SOCK)\n"
+	"  --socket-group GROUP    let GROUP use the socket too (mode 0660)\n"
 	"  --events FILE           write every lifecycle event (fork, exec,\n"
 	"                          open, close, mmap, ...) as JSON lines\n"
 	"  --ring-size BYTES       event ring buffer size (default 4M)\n"
@@ -525,7 +616,7 @@ static const char usage_attach[] =
 	"watch; 1 if leakscope failed.\n";
 
 static const char usage_doctor[] =
-	"usage: leakscope doctor [--json] [--level full|snapshot] [-v]\n"
+	"usage: leakscope doctor [--json] [--level LEVEL] [-v]\n"
 	"\n"
 	"Check whether this machine can run leakscope: kernel, BTF, lockdown,\n"
 	"cgroup v2 mount, tracefs, BPF ring buffer and iterators, and for "
@@ -534,11 +625,35 @@ static const char usage_doctor[] =
 	"4 if not (each failed check says how to fix it).\n"
 	"\n"
 	"  --json                  machine-readable output\n"
-	"  --level full|snapshot   check the hooks of this level (full)\n";
+	"  --level LEVEL           check the hooks of this level: full\n"
+	"                          (default), snapshot or stacks\n";
+
+static const char usage_mark[] =
+	"usage: leakscope mark begin NAME\n"
+	"       leakscope mark end NAME [--outcome "
+	"passed|failed|skipped|error]\n"
+	"                               [--fail-on-leak]\n"
+	"       leakscope mark allow 'KIND [FIELD=GLOB]...'\n"
+	"\n"
+	"For a shell-based harness running under `leakscope run`: tell\n"
+	"leakscope that the shell that runs this command starts (begin) or\n"
+	"ends (end) test NAME; everything the shell and what it starts create\n"
+	"meanwhile belongs to that test. allow lets the current test leave\n"
+	"what the rule (docs/suppressions.md) describes. end prints the\n"
+	"test's leaks on stderr. Outside leakscope ($LEAKSCOPE_SOCK unset)\n"
+	"mark does nothing and exits 0, so a harness runs the same without "
+	"it.\n"
+	"\n"
+	"exit code: 0; 3 with --fail-on-leak if the test left something; 2\n"
+	"for bad input or a refused request (nested begin, end of a test not\n"
+	"running); 1 if leakscope could not be reached.\n";
 
 void ls_cli_usage(FILE *f, enum ls_cmd cmd)
 {
 	switch (cmd) {
+	case LS_CMD_MARK:
+		fputs(usage_mark, f);
+		break;
 	case LS_CMD_RUN:
 		fprintf(f, usage_run, usage_watch);
 		break;

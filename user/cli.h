@@ -33,6 +33,13 @@ enum ls_cmd {
 	LS_CMD_DOCTOR,
 	LS_CMD_HELP,
 	LS_CMD_VERSION,
+	LS_CMD_MARK,
+};
+
+enum ls_mark_op {
+	LS_MARK_BEGIN = 1,
+	LS_MARK_END,
+	LS_MARK_ALLOW,
 };
 
 enum ls_format {
@@ -62,6 +69,9 @@ struct ls_opts {
 	unsigned long ring_bytes;
 	bool fail_on_leak;
 	int leak_exit_code;
+	const char *suppressions; /* --suppressions FILE */
+	const char *socket_path;  /* --socket PATH */
+	const char *socket_group; /* --socket-group GROUP */
 
 	/* run */
 	char **argv; /* CMD and its arguments, NULL-terminated */
@@ -75,6 +85,11 @@ struct ls_opts {
 
 	/* doctor */
 	bool json;
+
+	/* mark */
+	enum ls_mark_op mark_op;
+	const char *mark_arg; /* test name, or the ALLOW rule */
+	const char *outcome;  /* --outcome */
 };
 
 /*

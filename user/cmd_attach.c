@@ -83,6 +83,8 @@ int ls_cmd_attach(const struct ls_opts *o)
 	if (!err && (err = take_baseline(&w)))
 		ls_err("cannot take the baseline of %s: %s", real,
 		       strerror(-err));
+	if (!err && o->socket_path)
+		err = ls_watch_serve(&w, o->socket_path, NULL);
 	if (err) {
 		ls_watch_close(&w);
 		return err == -ENOMEM ? LS_EXIT_INTERNAL : LS_EXIT_CANNOT_WATCH;

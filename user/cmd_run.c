@@ -409,6 +409,9 @@ int ls_cmd_run(const struct ls_opts *o)
 	if (!err && (err = own_files_baseline(&w)))
 		ls_err("cannot read leakscope's own open files: %s",
 		       strerror(-err));
+	if (!err &&
+	    !(err = ls_watch_serve(&w, o->socket_path, w.report.run_id)))
+		setenv("LEAKSCOPE_SOCK", w.ctl.path, 1);
 	if (err) {
 		ls_cgroup_remove_tree(cgroup);
 		ls_watch_close(&w);

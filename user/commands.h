@@ -11,5 +11,6 @@
 int ls_cmd_run(const struct ls_opts *o);
 int ls_cmd_attach(const struct ls_opts *o);
 int ls_cmd_doctor(const struct ls_opts *o);
+int ls_cmd_mark(const struct ls_opts *o);
 
 #endif

@@ -14,6 +14,7 @@ void ls_events_init(struct ls_events *e, struct ls_temps *temps)
 	memset(e, 0, sizeof(*e));
 	ls_u64map_init(&e->procs);
 	ls_u64map_init(&e->cgroups);
+	ls_u64map_init(&e->rmdir_at);
 	e->temps = temps;
 }
 
@@ -47,6 +48,7 @@ void ls_events_free(struct ls_events *e)
 	ls_u64map_free(&e->procs);
 	ls_u64map_each(&e->cgroups, free_cb, NULL);
 	ls_u64map_free(&e->cgroups);
+	ls_u64map_free(&e->rmdir_at);
 }
 
 static struct ls_proc_info *proc_info(struct ls_events *e, uint32_t tgid)
@@ -121,7 +123,11 @@ static void on_cgroup(struct ls_events *e, const struct ls_ev_cgroup *r)
 	struct ls_cgroup_info *c;
 
 	if (r->h.type == LS_EV_CGROUP_RMDIR) {
-		free(ls_u64map_del(&e->cgroups, r->cgid));
+		c = ls_u64map_del(&e->cgroups, r->cgid);
+		if (c && c->test)
+			ls_u64map_put(&e->rmdir_at, r->cgid,
+				      (void *)(uintptr_t)r->h.ts);
+		free(c);
 		return;
 	}
 	c = calloc(1, sizeof(*c));
@@ -166,6 +172,8 @@ static size_t expected_size(uint32_t type)
 		return sizeof(struct ls_ev_cgroup);
 	case LS_EV_SOCK_STATE:
 		return sizeof(struct ls_ev_sock);
+	case LS_EV_LEAK_RELEASED:
+		return sizeof(struct ls_ev_released);
 	}
 	return 0;
 }
@@ -208,5 +216,7 @@ int ls_events_handle(void *ctx, void *data, size_t size)
 		on_cgroup(e, data);
 		break;
 	}
+	if (e->hook)
+		e->hook(e->hook_ctx, h);
 	return 0;
 }

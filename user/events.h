@@ -42,12 +42,16 @@ struct ls_cgroup_info {
 };
 
 struct ls_events {
-	struct ls_u64map procs;	  /* tgid -> ls_proc_info */
-	struct ls_u64map cgroups; /* cgid -> ls_cgroup_info */
+	struct ls_u64map procs;	   /* tgid -> ls_proc_info */
+	struct ls_u64map cgroups;  /* cgid -> ls_cgroup_info */
+	struct ls_u64map rmdir_at; /* cgid -> when it was removed */
 	struct ls_temps *temps;
 	uint64_t received[LS_EV_MAX];
 	uint64_t malformed; /* records we could not read */
-	FILE *log;	    /* --events FILE, or NULL */
+	/* Called for every valid record, after the registries (ledger). */
+	void (*hook)(void *ctx, const struct ls_event_hdr *h);
+	void *hook_ctx;
+	FILE *log; /* --events FILE, or NULL */
 	uint64_t log_origin_ns;
 	int log_err; /* first write error of the log */
 };

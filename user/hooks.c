@@ -485,7 +485,7 @@ bool ls_hooks_want_prog(const struct ls_hooks *h, const char *prog)
 	size_t len = strlen(prog);
 	enum ls_attach type = LS_ATTACH_NONE;
 
-	if (!strncmp(prog, "iter_", 5))
+	if (!strncmp(prog, "iter_", 5) || !strcmp(prog, "ctl"))
 		return true;
 	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
 		size_t sl = strlen(types[i].suffix);

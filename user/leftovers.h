@@ -1,13 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * leftovers.h - whole-watch verdicts: from the final snapshot, the baseline
- * taken at the start and what the events told, decide what the watch left
- * behind and describe each thing (who, what, created by whom and when).
+ * leftovers.h - verdicts: from a snapshot of the live system, decide what
+ * the whole watch, or one test, left behind, and describe each thing (what
+ * it is, who made it and when).
  *
- * Owns the rules: a process is the watch's own if it started (or moved into
- * the watch) after the watch began; an fd is if its open file was not in
- * the baseline; temp files and child cgroups if they were created during
- * the watch and still exist. Must not: kill or remove anything.
+ * Owns the rules. For the whole watch: a process is the watch's own if it
+ * started (or moved into the watch) after the watch began; an fd if its
+ * open file was not in the baseline or has a creation record; temp files and
+ * child cgroups if made during the watch and still there. For a test: what
+ * the kernel recorded as made while that test ran and is still alive.
+ * Must not: kill or remove anything.
  */
 #ifndef LS_LEFTOVERS_H
 #define LS_LEFTOVERS_H
@@ -18,6 +20,7 @@
 #include "snapshot.h"
 #include "tempfiles.h"
 #include "u64map.h"
+#include "describe.h"
 
 struct ls_bpf;
 
@@ -32,6 +35,9 @@ void ls_baseline_free(struct ls_baseline *b);
 /* Add the open files of snapshot @s to the baseline. */
 int ls_baseline_add_files(struct ls_baseline *b, const struct ls_snapshot *s);
 
+/* Name of test @id (NULL if unknown), for findings' "test". */
+typedef const char *(*ls_test_name_fn)(void *ctx, uint64_t id);
+
 struct ls_leftover_ctx {
 	struct ls_bpf *bpf;
 	struct ls_events *events;
@@ -40,18 +46,22 @@ struct ls_leftover_ctx {
 	const char *cgroup; /* the watched cgroup's directory */
 	uint64_t t0_ns;	    /* what started after this is the watch's */
 	uint64_t origin_ns; /* "+0s" for created_at offsets */
+	ls_test_name_fn test_name;
+	void *names_ctx;
+
+	/* One test's verdict instead of the whole watch's: */
+	uint64_t test;	      /* 0: the whole watch */
+	int exclude_pid;      /* not a finding: the process that sent END */
+	const char *own_sock; /* connections to this unix path are ours */
 };
 
 /* Add every leftover in @s (and on disk) to @r as findings. */
 int ls_leftovers_collect(const struct ls_leftover_ctx *c,
 			 const struct ls_snapshot *s, struct ls_report *r);
 
-/* Pure helpers, exposed for tests. */
-const char *ls_fd_type_name(unsigned int fd_type, const char *path);
-const char *ls_database_for_port(int port);
-const char *ls_database_for_unix_path(const char *path);
-const char *ls_family_name(int family);
-const char *ls_sock_type_name(int type);
-const char *ls_tcp_state_name(int state);
+/* Mappings smaller than this, read-only file mappings and reservations
+ * without access are not reported as a test's leaks (caches, libraries,
+ * malloc arenas). */
+#define LS_MAPPING_MIN_BYTES (64 << 10)
 
 #endif

@@ -131,7 +131,9 @@ static int attach_all(struct ls_bpf *b)
 	bpf_object__for_each_program (p, b->skel->obj) {
 		const char *name = bpf_program__name(p);
 
-		if (!bpf_program__autoload(p) || !strncmp(name, "iter_", 5))
+		/* Iterators run per snapshot; ctl runs on request. */
+		if (!bpf_program__autoload(p) || !strncmp(name, "iter_", 5) ||
+		    !strcmp(name, "ctl"))
 			continue;
 		if (!strcmp(name, "sys_exit_tp"))
 			err = attach_syscalls(b, p);
@@ -342,6 +344,69 @@ int ls_bpf_losses(struct ls_bpf *b, uint64_t out[LS_LOSS_MAX])
 int ls_bpf_event_counts(struct ls_bpf *b, uint64_t out[LS_EV_MAX])
 {
 	return percpu_sums(b, b->skel->maps.evcounts, out, LS_EV_MAX);
+}
+
+int ls_bpf_ctl(struct ls_bpf *b, struct ls_ctl *c)
+{
+	/* Syscall programs write their ctx back into ctx_in. */
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .ctx_in = c,
+		    .ctx_size_in = sizeof(*c));
+
+	if (bpf_prog_test_run_opts(bpf_program__fd(b->skel->progs.ctl), &opts))
+		return -errno;
+	return c->ret;
+}
+
+int ls_bpf_test_create(struct ls_bpf *b, uint64_t test)
+{
+	struct ls_test_counts zero = { 0 };
+
+	if (bpf_map_update_elem(bpf_map__fd(b->skel->maps.tstats), &test, &zero,
+				BPF_ANY))
+		return -errno;
+	return 0;
+}
+
+int ls_bpf_test_counts(struct ls_bpf *b, uint64_t test,
+		       struct ls_test_counts *out)
+{
+	if (bpf_map_lookup_elem(bpf_map__fd(b->skel->maps.tstats), &test, out))
+		return -errno;
+	return 0;
+}
+
+void ls_bpf_test_forget(struct ls_bpf *b, uint64_t test)
+{
+	bpf_map_delete_elem(bpf_map__fd(b->skel->maps.tstats), &test);
+}
+
+uint64_t ls_bpf_losses_total(struct ls_bpf *b)
+{
+	uint64_t l[LS_LOSS_MAX], sum = 0;
+
+	if (ls_bpf_losses(b, l))
+		return 0;
+	for (int i = 0; i < LS_LOSS_MAX; i++)
+		sum += l[i];
+	return sum;
+}
+
+int ls_bpf_stack(struct ls_bpf *b, int id, uint64_t *addrs, int max)
+{
+	uint64_t frames[32] = { 0 };
+	__u32 key = id;
+	int n = 0;
+
+	if (id < 0)
+		return -ENOENT;
+	if (bpf_map_lookup_elem(bpf_map__fd(b->skel->maps.stacks), &key,
+				frames))
+		return -errno;
+	while (n < max && n < 32 && frames[n]) {
+		addrs[n] = frames[n];
+		n++;
+	}
+	return n;
 }
 
 int ls_bpf_add_baseline_proc(struct ls_bpf *b, uint32_t tgid,

@@ -66,6 +66,18 @@ void ls_bpf_kind_stats(struct ls_bpf *b, struct ls_kind_stats out[LS_KIND_MAX]);
 int ls_bpf_losses(struct ls_bpf *b, uint64_t out[LS_LOSS_MAX]);
 int ls_bpf_event_counts(struct ls_bpf *b, uint64_t out[LS_EV_MAX]);
 
+/* Run the ctl program (ctl.bpf.c) with @c; returns c->ret or -errno. */
+int ls_bpf_ctl(struct ls_bpf *b, struct ls_ctl *c);
+/* Per-test counters: create (zeroed), read, drop. */
+int ls_bpf_test_create(struct ls_bpf *b, uint64_t test);
+int ls_bpf_test_counts(struct ls_bpf *b, uint64_t test,
+		       struct ls_test_counts *out);
+void ls_bpf_test_forget(struct ls_bpf *b, uint64_t test);
+/* Sum of every loss counter: a change means something was lost. */
+uint64_t ls_bpf_losses_total(struct ls_bpf *b);
+/* The user stack @id (up to @max addresses); the count, or -errno. */
+int ls_bpf_stack(struct ls_bpf *b, int id, uint64_t *addrs, int max);
+
 /* Seed the tables with what existed before the watch began. */
 int ls_bpf_add_baseline_proc(struct ls_bpf *b, uint32_t tgid,
 			     const struct ls_proc *p);

@@ -31,6 +31,8 @@ int main(int argc, char **argv)
 		return ls_cmd_attach(&o);
 	case LS_CMD_DOCTOR:
 		return ls_cmd_doctor(&o);
+	case LS_CMD_MARK:
+		return ls_cmd_mark(&o);
 	default:
 		ls_cli_usage(stderr, LS_CMD_NONE);
 		return LS_EXIT_USAGE;

@@ -68,6 +68,13 @@ struct ls_finding {
 	uint64_t bytes;
 	bool is_dir;
 	uint64_t cgid;
+	uint64_t addr;	   /* mapping start */
+	unsigned int prot; /* mapping: 1 read, 2 write, 4 exec */
+
+	/* identity and origin, for verdicts that come later */
+	uint64_t cookie; /* fd: the struct file's address */
+	int stack_id;	 /* creation stack (level stacks), -1: none */
+	char **stack;	 /* symbolized frames, NULL-terminated */
 };
 
 struct ls_metrics {
@@ -76,6 +83,19 @@ struct ls_metrics {
 	uint64_t received[LS_EV_MAX]; /* that reached the agent */
 	uint64_t losses[LS_LOSS_MAX];
 	uint64_t malformed;
+};
+
+/* One test of the run, as the report shows it. */
+struct ls_report_test {
+	char *name;
+	uint64_t id;
+	const char *outcome; /* passed, failed, skipped, error, or NULL */
+	double begin_s;	     /* into the watch */
+	double duration_s;
+	unsigned int by_class[LS_CLASS_MAX];
+	unsigned int suppressed, allowed;
+	bool lossy;
+	struct ls_test_counts counts;
 };
 
 enum ls_exit_kind {
@@ -107,6 +127,9 @@ struct ls_report {
 	size_t n_findings, cap_findings;
 	unsigned int suppressed;
 
+	struct ls_report_test *tests;
+	size_t n_tests;
+
 	struct ls_metrics metrics;
 
 	struct {
@@ -134,7 +157,7 @@ void ls_report_note(struct ls_report *r, const char *fmt, ...)
 /* Findings of @kind and @cls (cls LS_CLASS_MAX: any class). */
 size_t ls_report_count(const struct ls_report *r, enum ls_kind kind,
 		       enum ls_class cls);
-/* Anything that would count as left behind (every class). */
+/* Anything left behind that fails a run (every class but late). */
 bool ls_report_has_leftovers(const struct ls_report *r);
 /* Was confidence lowered by losses? */
 bool ls_report_lossy(const struct ls_report *r);
@@ -152,5 +175,12 @@ enum ls_format;
 int ls_report_write(const struct ls_report *r, FILE *f, int fmt);
 int ls_report_write_text(const struct ls_report *r, FILE *f);
 int ls_report_write_json(const struct ls_report *r, FILE *f);
+struct ls_json;
+/* One finding as a JSON object (the END reply uses it too). */
+void ls_report_json_finding(struct ls_json *j, const struct ls_finding *f);
+/* Free what finding @f owns (it stays in place, emptied). */
+void ls_report_drop(struct ls_report *r, struct ls_finding *f);
+/* Move finding @f (its strings too) to the end of @r; @f is zeroed. */
+struct ls_finding *ls_report_take(struct ls_report *r, struct ls_finding *f);
 
 #endif

@@ -59,6 +59,14 @@ static void write_creator(struct ls_json *j, const struct ls_finding *f)
 		ls_json_kv_null(j, "created_at_s");
 }
 
+static const char *prot_name(unsigned int prot)
+{
+	static const char *const names[8] = { "---", "r--", "-w-", "rw-",
+					      "--x", "r-x", "-wx", "rwx" };
+
+	return names[prot & 7];
+}
+
 static void write_socket(struct ls_json *j, const struct ls_finding *f)
 {
 	kv_opt_string(j, "family", f->family);
@@ -72,7 +80,20 @@ static void write_socket(struct ls_json *j, const struct ls_finding *f)
 	kv_opt_string(j, "database", f->database);
 }
 
-static void write_finding(struct ls_json *j, const struct ls_finding *f)
+static void write_stack(struct ls_json *j, const struct ls_finding *f)
+{
+	ls_json_key(j, "stack");
+	if (!f->stack) {
+		ls_json_null(j);
+		return;
+	}
+	ls_json_begin_array(j);
+	for (char **s = f->stack; *s; s++)
+		ls_json_string(j, *s);
+	ls_json_end_array(j);
+}
+
+void ls_report_json_finding(struct ls_json *j, const struct ls_finding *f)
 {
 	ls_json_begin_object(j);
 	ls_json_kv_string(j, "kind", ls_kind_name(f->kind));
@@ -113,11 +134,14 @@ static void write_finding(struct ls_json *j, const struct ls_finding *f)
 	case LS_KIND_MAPPING:
 		kv_opt_string(j, "path", f->path);
 		ls_json_kv_uint(j, "bytes", f->bytes);
+		ls_json_kv_uint(j, "addr", f->addr);
+		ls_json_kv_string(j, "prot", prot_name(f->prot));
 		break;
 	default:
 		break;
 	}
 	write_creator(j, f);
+	write_stack(j, f);
 	ls_json_end_object(j);
 }
 
@@ -169,6 +193,45 @@ static void write_summary(struct ls_json *j, const struct ls_report *r)
 	ls_json_end_object(j);
 	ls_json_kv_uint(j, "suppressed", r->suppressed);
 	ls_json_end_object(j);
+}
+
+static void write_test(struct ls_json *j, const struct ls_report_test *t)
+{
+	ls_json_begin_object(j);
+	ls_json_kv_string(j, "name", t->name);
+	ls_json_kv_uint(j, "id", t->id);
+	kv_opt_string(j, "outcome", t->outcome);
+	ls_json_kv_double(j, "begin_s", t->begin_s, 6);
+	ls_json_kv_double(j, "duration_s", t->duration_s, 6);
+	ls_json_key(j, "findings");
+	ls_json_begin_object(j);
+	for (int c = 0; c < LS_CLASS_MAX; c++)
+		ls_json_kv_uint(j, ls_class_name(c), t->by_class[c]);
+	ls_json_end_object(j);
+	ls_json_kv_uint(j, "suppressed", t->suppressed);
+	ls_json_kv_uint(j, "allowed", t->allowed);
+	ls_json_kv_string(j, "confidence", t->lossy ? "reduced" : "full");
+	ls_json_key(j, "counts");
+	ls_json_begin_object(j);
+	for (int k = 0; k < LS_KIND_MAX; k++) {
+		ls_json_key(j, ls_kind_name(k));
+		ls_json_begin_object(j);
+		ls_json_kv_uint(j, "created", t->counts.created[k]);
+		ls_json_kv_uint(j, "released", t->counts.released[k]);
+		ls_json_kv_uint(j, "peak", t->counts.peak[k]);
+		ls_json_end_object(j);
+	}
+	ls_json_end_object(j);
+	ls_json_end_object(j);
+}
+
+static void write_tests(struct ls_json *j, const struct ls_report *r)
+{
+	ls_json_key(j, "tests");
+	ls_json_begin_array(j);
+	for (size_t i = 0; i < r->n_tests; i++)
+		write_test(j, &r->tests[i]);
+	ls_json_end_array(j);
 }
 
 static void write_metrics(struct ls_json *j, const struct ls_report *r)
@@ -272,8 +335,9 @@ int ls_report_write_json(const struct ls_report *r, FILE *f)
 	ls_json_key(&j, "findings");
 	ls_json_begin_array(&j);
 	for (size_t i = 0; i < r->n_findings; i++)
-		write_finding(&j, &r->findings[i]);
+		ls_report_json_finding(&j, &r->findings[i]);
 	ls_json_end_array(&j);
+	write_tests(&j, r);
 	write_metrics(&j, r);
 	write_losses(&j, r);
 	write_cleanup(&j, r);

@@ -107,7 +107,15 @@ static void print_fd(FILE *f, const struct ls_finding *x, const char *indent)
 		fputs("  opened", f);
 		print_when(f, x);
 	}
-	fputc('\n', f);
+}
+
+static void print_stack(FILE *f, const struct ls_finding *x, const char *indent)
+{
+	for (char **s = x->stack; s && *s; s++) {
+		fprintf(f, "%s  at ", indent);
+		put(f, *s);
+		fputc('\n', f);
+	}
 }
 
 static void print_thread(FILE *f, const char *indent,
@@ -115,7 +123,11 @@ static void print_thread(FILE *f, const char *indent,
 {
 	fprintf(f, "%sthread %d (", indent, x->tid);
 	put(f, x->comm);
-	fputs(")\n", f);
+	fputc(')', f);
+	if (x->has_creator) {
+		fputs("  started", f);
+		print_when(f, x);
+	}
 }
 
 static void print_mapping(FILE *f, const char *indent,
@@ -131,10 +143,57 @@ static void print_mapping(FILE *f, const char *indent,
 		fputs("  mapped", f);
 		print_when(f, x);
 	}
-	fputc('\n', f);
 }
 
-static void print_process(FILE *f, const struct ls_report *r,
+/* The findings of one test (or, test NULL, of none), printed together. */
+struct view {
+	const struct ls_report *r;
+	const char *test;
+};
+
+static bool in_view(const struct view *v, const struct ls_finding *x)
+{
+	if (!v->test || !x->test)
+		return v->test == x->test;
+	return !strcmp(v->test, x->test);
+}
+
+static size_t count(const struct view *v, enum ls_kind kind, int cls)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < v->r->n_findings; i++) {
+		const struct ls_finding *x = &v->r->findings[i];
+
+		n += in_view(v, x) && x->kind == kind &&
+		     (cls < 0 || x->cls == (enum ls_class)cls);
+	}
+	return n;
+}
+
+/* In a test's section classes mix: say the ones that are not "leak". */
+static void tag(FILE *f, const struct view *v, const struct ls_finding *x)
+{
+	if (v->test && x->cls != LS_CLASS_LEAK)
+		fprintf(f, "  [%s]", ls_class_name(x->cls));
+}
+
+/* An fd, thread or mapping on one line, then where it was made. */
+static void print_sub(FILE *f, const struct view *v, const struct ls_finding *x,
+		      const char *indent)
+{
+	if (x->kind == LS_KIND_FD || x->kind == LS_KIND_SOCKET)
+		print_fd(f, x, indent);
+	else if (x->kind == LS_KIND_THREAD)
+		print_thread(f, indent, x);
+	else if (x->kind == LS_KIND_MAPPING)
+		print_mapping(f, indent, x);
+	tag(f, v, x);
+	fputc('\n', f);
+	print_stack(f, x, *indent ? indent : "    ");
+}
+
+static void print_process(FILE *f, const struct view *v,
 			  const struct ls_finding *p)
 {
 	fprintf(f, "    pid %d (", p->pid);
@@ -159,87 +218,77 @@ static void print_process(FILE *f, const struct ls_report *r,
 		print_when(f, p);
 	}
 	fputc('\n', f);
-	for (size_t i = 0; i < r->n_findings; i++) {
-		const struct ls_finding *x = &r->findings[i];
+	print_stack(f, p, "      ");
+	for (size_t i = 0; i < v->r->n_findings; i++) {
+		const struct ls_finding *x = &v->r->findings[i];
 
-		if (x->pid != p->pid)
-			continue;
-		if (x->kind == LS_KIND_FD || x->kind == LS_KIND_SOCKET)
-			print_fd(f, x, "      ");
-		else if (x->kind == LS_KIND_THREAD)
-			print_thread(f, "      ", x);
-		else if (x->kind == LS_KIND_MAPPING)
-			print_mapping(f, "      ", x);
+		if (x->pid == p->pid && x->kind != LS_KIND_PROCESS &&
+		    in_view(v, x))
+			print_sub(f, v, x, "      ");
 	}
 	if (p->inherited_fds[0])
 		fprintf(f, "      (fds %s came from outside the watch)\n",
 			p->inherited_fds);
 }
 
-static bool has_process(const struct ls_report *r, int pid)
+static bool has_process(const struct view *v, int pid)
 {
-	for (size_t i = 0; i < r->n_findings; i++)
-		if (r->findings[i].kind == LS_KIND_PROCESS &&
-		    r->findings[i].pid == pid)
+	for (size_t i = 0; i < v->r->n_findings; i++)
+		if (v->r->findings[i].kind == LS_KIND_PROCESS &&
+		    v->r->findings[i].pid == pid &&
+		    in_view(v, &v->r->findings[i]))
 			return true;
 	return false;
 }
 
-static void print_processes(FILE *f, const struct ls_report *r,
-			    enum ls_class cls, const char *title)
+static void print_processes(FILE *f, const struct view *v, enum ls_class cls,
+			    const char *title)
 {
-	if (!ls_report_count(r, LS_KIND_PROCESS, cls))
+	if (!count(v, LS_KIND_PROCESS, cls))
 		return;
 	fprintf(f, "  %s\n", title);
-	for (size_t i = 0; i < r->n_findings; i++)
-		if (r->findings[i].kind == LS_KIND_PROCESS &&
-		    r->findings[i].cls == cls)
-			print_process(f, r, &r->findings[i]);
-}
+	for (size_t i = 0; i < v->r->n_findings; i++) {
+		const struct ls_finding *x = &v->r->findings[i];
 
-/* fds and threads of processes that are not findings themselves (attach:
- * a process that was there before the watch, holding something new). */
-static void print_loose(FILE *f, const struct ls_report *r)
-{
-	bool title = false;
-
-	for (size_t i = 0; i < r->n_findings; i++) {
-		const struct ls_finding *x = &r->findings[i];
-
-		if ((x->kind != LS_KIND_FD && x->kind != LS_KIND_SOCKET &&
-		     x->kind != LS_KIND_THREAD && x->kind != LS_KIND_MAPPING) ||
-		    has_process(r, x->pid))
-			continue;
-		if (!title)
-			fputs("  created during the watch, still open in "
-			      "processes that were there before it\n",
-			      f);
-		title = true;
-		if (x->kind == LS_KIND_THREAD) {
-			fprintf(f, "    pid %d: ", x->pid);
-			print_thread(f, "", x);
-		} else if (x->kind == LS_KIND_MAPPING) {
-			fprintf(f, "    pid %d: ", x->pid);
-			print_mapping(f, "", x);
-		} else {
-			fprintf(f, "    pid %d (", x->pid);
-			put(f, x->comm);
-			fputs("): ", f);
-			print_fd(f, x, "");
-		}
+		if (x->kind == LS_KIND_PROCESS && x->cls == cls &&
+		    in_view(v, x))
+			print_process(f, v, x);
 	}
 }
 
-static void print_paths(FILE *f, const struct ls_report *r, enum ls_kind kind,
+/* fds, threads and mappings of processes that are not findings themselves
+ * (attach: a process that was there before; a test: its runner). */
+static void print_loose(FILE *f, const struct view *v, const char *title)
+{
+	bool titled = false;
+
+	for (size_t i = 0; i < v->r->n_findings; i++) {
+		const struct ls_finding *x = &v->r->findings[i];
+
+		if ((x->kind != LS_KIND_FD && x->kind != LS_KIND_SOCKET &&
+		     x->kind != LS_KIND_THREAD && x->kind != LS_KIND_MAPPING) ||
+		    !in_view(v, x) || has_process(v, x->pid))
+			continue;
+		if (!titled)
+			fprintf(f, "  %s\n", title);
+		titled = true;
+		fprintf(f, "    pid %d (", x->pid);
+		put(f, x->comm);
+		fputs("): ", f);
+		print_sub(f, v, x, "");
+	}
+}
+
+static void print_paths(FILE *f, const struct view *v, enum ls_kind kind,
 			const char *title)
 {
-	if (!ls_report_count(r, kind, LS_CLASS_MAX))
+	if (!count(v, kind, -1))
 		return;
 	fprintf(f, "  %s\n", title);
-	for (size_t i = 0; i < r->n_findings; i++) {
-		const struct ls_finding *x = &r->findings[i];
+	for (size_t i = 0; i < v->r->n_findings; i++) {
+		const struct ls_finding *x = &v->r->findings[i];
 
-		if (x->kind != kind)
+		if (x->kind != kind || !in_view(v, x))
 			continue;
 		fputs("    ", f);
 		put(f, x->path ? x->path : "?");
@@ -252,8 +301,89 @@ static void print_paths(FILE *f, const struct ls_report *r, enum ls_kind kind,
 			fputs("  created", f);
 			print_when(f, x);
 		}
+		tag(f, v, x);
 		fputc('\n', f);
 	}
+}
+
+static void print_findings(FILE *f, const struct view *v)
+{
+	print_processes(f, v, LS_CLASS_ORPHAN,
+			"processes still running (orphans)");
+	print_processes(f, v, LS_CLASS_ZOMBIE, "zombies (exited, not reaped)");
+	print_processes(f, v, LS_CLASS_LEAK,
+			"processes the test started and left running (leaks)");
+	print_processes(
+		f, v, LS_CLASS_LATE,
+		"processes that outlived their test, ended later (late)");
+	print_loose(f, v,
+		    v->test ? "left open by the test"
+			    : "created during the watch, still open in "
+			      "processes that were there before it");
+	print_paths(f, v, LS_KIND_TEMPFILE, "temporary files and directories");
+	print_paths(f, v, LS_KIND_CGROUP, "cgroups");
+}
+
+/* One section per test that left something, then what no test owns. */
+static void print_tests(FILE *f, const struct ls_report *r)
+{
+	struct view v = { r, NULL };
+	size_t with = 0;
+
+	for (size_t t = 0; t < r->n_tests; t++) {
+		const struct ls_report_test *rt = &r->tests[t];
+		unsigned int n = 0;
+
+		for (int c = 0; c < LS_CLASS_MAX; c++)
+			n += rt->by_class[c];
+		if (!n)
+			continue;
+		with++;
+		fputs("test ", f);
+		put(f, rt->name);
+		fprintf(f, "%s%s%s:", rt->outcome ? " (" : "",
+			rt->outcome ? rt->outcome : "", rt->outcome ? ")" : "");
+		for (int c = 0; c < LS_CLASS_MAX; c++)
+			if (rt->by_class[c])
+				fprintf(f, " %u %s", rt->by_class[c],
+					ls_class_name(c));
+		fputs(rt->lossy ? " (confidence reduced: events lost)\n" : "\n",
+		      f);
+		v.test = rt->name;
+		print_findings(f, &v);
+	}
+	v.test = NULL;
+	for (size_t i = 0; i < r->n_findings; i++)
+		if (!r->findings[i].test) {
+			if (r->n_tests)
+				fputs("outside any test:\n", f);
+			print_findings(f, &v);
+			break;
+		}
+	if (r->n_tests)
+		fprintf(f, "  tests: %zu run, %zu left something behind\n",
+			r->n_tests, with);
+}
+
+/* "(2 leak, 1 late) " when there are tests; a whole run has orphans. */
+static void print_classes(FILE *f, const struct ls_report *r)
+{
+	unsigned int n[LS_CLASS_MAX] = { 0 };
+	bool first = true;
+
+	if (!r->n_tests)
+		return;
+	for (size_t i = 0; i < r->n_findings; i++)
+		n[r->findings[i].cls]++;
+	fputc('(', f);
+	for (int c = 0; c < LS_CLASS_MAX; c++) {
+		if (!n[c])
+			continue;
+		fprintf(f, "%s%u %s", first ? "" : ", ", n[c],
+			ls_class_name(c));
+		first = false;
+	}
+	fputs(") ", f);
 }
 
 static void print_headline(FILE *f, const struct ls_report *r)
@@ -297,6 +427,7 @@ static void print_headline(FILE *f, const struct ls_report *r)
 		return;
 	}
 	fputs(": left behind ", f);
+	print_classes(f, r);
 	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
 		size_t n = ls_report_count(r, order[i].kind, LS_CLASS_MAX);
 
@@ -390,17 +521,7 @@ static void print_cleanup(FILE *f, const struct ls_report *r)
 int ls_report_write_text(const struct ls_report *r, FILE *f)
 {
 	print_headline(f, r);
-	print_processes(f, r, LS_CLASS_ORPHAN,
-			"processes still running (orphans)");
-	print_processes(f, r, LS_CLASS_ZOMBIE, "zombies (exited, not reaped)");
-	print_processes(f, r, LS_CLASS_LEAK,
-			"processes a test started and left running (leaks)");
-	print_processes(
-		f, r, LS_CLASS_LATE,
-		"processes that outlived their test, ended later (late)");
-	print_loose(f, r);
-	print_paths(f, r, LS_KIND_TEMPFILE, "temporary files and directories");
-	print_paths(f, r, LS_KIND_CGROUP, "cgroups");
+	print_tests(f, r);
 	print_metrics(f, r);
 	print_losses(f, r);
 	print_cleanup(f, r);

@@ -71,6 +71,29 @@ int ls_snapshot_take(struct ls_bpf *b, unsigned int what, pid_t pid,
 	return err;
 }
 
+int ls_snapshot_add_vmas(struct ls_bpf *b, struct ls_snapshot *s, pid_t pid)
+{
+	struct ls_iter_vma *more = NULL, *grown;
+	size_t n = 0;
+	int err = take_one(b, "iter_task_vma", pid, false, sizeof(*more),
+			   LS_ITER_VMA_MAGIC, (void **)&more, &n);
+
+	if (err || !n) {
+		free(more);
+		return err;
+	}
+	grown = realloc(s->vmas, (s->n_vmas + n) * sizeof(*grown));
+	if (!grown) {
+		free(more);
+		return -ENOMEM;
+	}
+	memcpy(grown + s->n_vmas, more, n * sizeof(*more));
+	s->vmas = grown;
+	s->n_vmas += n;
+	free(more);
+	return 0;
+}
+
 void ls_snapshot_free(struct ls_snapshot *s)
 {
 	free(s->tasks);

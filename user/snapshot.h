@@ -41,6 +41,9 @@ int ls_snapshot_take(struct ls_bpf *b, unsigned int what, pid_t pid,
 		     bool unfiltered, struct ls_snapshot *s);
 void ls_snapshot_free(struct ls_snapshot *s);
 
+/* Append the memory mappings of process @pid to @s. */
+int ls_snapshot_add_vmas(struct ls_bpf *b, struct ls_snapshot *s, pid_t pid);
+
 /*
  * Validate an iterator's raw output as an array of records of @size with
  * @magic. Returns the number of records, or -EPROTO. Exposed for tests.

@@ -90,6 +90,8 @@ int ls_temps_init(struct ls_temps *t, const char *const *extra, int n_extra,
 
 	memset(t, 0, sizeof(*t));
 	ls_u64map_init(&t->by_path);
+	ls_u64map_init(&t->by_test);
+	ls_u64map_init(&t->removed_at);
 	for (size_t i = 0; i < sizeof(defaults) / sizeof(defaults[0]); i++)
 		if (defaults[i] && defaults[i][0] == '/' &&
 		    (err = add_root(t, defaults[i], false, why, whylen)))
@@ -124,6 +126,8 @@ void ls_temps_free(struct ls_temps *t)
 {
 	ls_u64map_each(&t->by_path, free_one, NULL);
 	ls_u64map_free(&t->by_path);
+	ls_u64map_free(&t->by_test);
+	ls_u64map_free(&t->removed_at);
 }
 
 int ls_path_normalize(const char *in, char *out, size_t len)
@@ -209,6 +213,25 @@ static struct ls_temp_entry *find(struct ls_temps *t, const char *path)
 	return e;
 }
 
+/* Live entries per test, kept as counts in the map's pointer values. */
+static void count_test(struct ls_temps *t, uint64_t test, int delta)
+{
+	uintptr_t n;
+
+	if (!test)
+		return;
+	n = (uintptr_t)ls_u64map_get(&t->by_test, test) + delta;
+	if (n)
+		ls_u64map_put(&t->by_test, test, (void *)n);
+	else
+		ls_u64map_del(&t->by_test, test);
+}
+
+uint64_t ls_temps_live_of_test(const struct ls_temps *t, uint64_t test)
+{
+	return (uintptr_t)ls_u64map_get(&t->by_test, test);
+}
+
 static void unlink_entry(struct ls_temps *t, struct ls_temp_entry *e)
 {
 	uint64_t h = ls_hash_str(e->path);
@@ -225,6 +248,7 @@ static void unlink_entry(struct ls_temps *t, struct ls_temp_entry *e)
 		ls_u64map_del(&t->by_path, h);
 	e->next = NULL;
 	t->n_live--;
+	count_test(t, e->test, -1);
 }
 
 static int insert_entry(struct ls_temps *t, struct ls_temp_entry *e)
@@ -236,6 +260,7 @@ static int insert_entry(struct ls_temps *t, struct ls_temp_entry *e)
 		return -ENOMEM;
 	if (++t->n_live > t->peak_live)
 		t->peak_live = t->n_live;
+	count_test(t, e->test, 1);
 	return 0;
 }
 
@@ -276,12 +301,20 @@ static void on_create(struct ls_temps *t, const struct ls_ev_temp *ev,
 	t->n_created++;
 }
 
-static void on_remove(struct ls_temps *t, const char *path)
+uint64_t ls_temps_removed_at(const struct ls_temps *t, const char *path)
+{
+	return (uintptr_t)ls_u64map_get(&t->removed_at, ls_hash_str(path));
+}
+
+static void on_remove(struct ls_temps *t, const char *path, uint64_t ts)
 {
 	struct ls_temp_entry *e = find(t, path);
 
 	if (!e)
 		return;
+	if (e->test) /* only a test's objects are asked about later */
+		ls_u64map_put(&t->removed_at, ls_hash_str(path),
+			      (void *)(uintptr_t)(ts ? ts : 1));
 	unlink_entry(t, e);
 	free_chain(e);
 	t->n_removed++;
@@ -353,14 +386,14 @@ static void put_below(struct ls_temps *t, struct rename_walk *w, const char *to)
 /* A rename moves the object and everything registered below it; with
  * RENAME_EXCHANGE the two names swap what they hold. */
 static void on_rename(struct ls_temps *t, const char *from, const char *to,
-		      bool exchange)
+		      bool exchange, uint64_t ts)
 {
 	struct rename_walk a, b;
 
 	if (!strcmp(from, to))
 		return;
 	if (!exchange)
-		on_remove(t, to); /* rename(2) replaces what was there */
+		on_remove(t, to, ts); /* rename(2) replaces what was there */
 	a = take_below(t, from);
 	b = take_below(t, to);
 	put_below(t, &a, to);
@@ -386,7 +419,7 @@ void ls_temps_event(struct ls_temps *t, const struct ls_ev_temp *e)
 		break;
 	case LS_EV_TEMP_UNLINK:
 		if (ra)
-			on_remove(t, a);
+			on_remove(t, a, e->h.ts);
 		break;
 	case LS_EV_TEMP_RENAME:
 		rb = !ls_temps_resolve(t, e->root2_idx, e->flags2, p2, b,
@@ -396,9 +429,10 @@ void ls_temps_event(struct ls_temps *t, const struct ls_ev_temp *e)
 		if (!rb && (e->flags2 & LS_TEMP_ABS))
 			rb = !ls_path_normalize(p2, b, sizeof(b));
 		if (ra && rb)
-			on_rename(t, a, b, e->flags2 & LS_TEMP_EXCHANGE);
+			on_rename(t, a, b, e->flags2 & LS_TEMP_EXCHANGE,
+				  e->h.ts);
 		else if (ra)
-			on_remove(t, a);
+			on_remove(t, a, e->h.ts);
 		break;
 	}
 }

@@ -46,7 +46,9 @@ struct ls_temps {
 	/* directories above the roots ("/", "/var"), for the kernel */
 	struct ls_temp_root_key ancestors[LS_MAX_TEMP_ANCESTORS];
 	int n_ancestors;
-	struct ls_u64map by_path; /* ls_hash_str(path) -> entry chain */
+	struct ls_u64map by_path;    /* ls_hash_str(path) -> entry chain */
+	struct ls_u64map by_test;    /* test id -> live entries (as a count) */
+	struct ls_u64map removed_at; /* path hash -> when it was removed */
 	uint64_t n_live, peak_live;
 	uint64_t n_created, n_removed;
 };
@@ -71,6 +73,12 @@ int ls_temps_each_leftover(struct ls_temps *t,
 			   int (*fn)(const struct ls_temp_entry *e,
 				     const struct stat *st, void *ctx),
 			   void *ctx);
+
+/* When @path (registered) was removed, or 0. */
+uint64_t ls_temps_removed_at(const struct ls_temps *t, const char *path);
+
+/* Registered objects of test @test that have not been removed. */
+uint64_t ls_temps_live_of_test(const struct ls_temps *t, uint64_t test);
 
 /* Bytes in regular files below @dir (not following symlinks), bounded. */
 uint64_t ls_temps_dir_bytes(const char *dir);

@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,10 +14,21 @@
 #include <unistd.h>
 #include "cgroup.h"
 #include "log.h"
+#include "stacks.h"
 #include "watch.h"
 
 /* How often the ring buffer is drained when nothing forces a wakeup. */
 #define DRAIN_MS 100
+
+static int ls_group_id(const char *name, gid_t *gid)
+{
+	struct group *g = getgrnam(name);
+
+	if (!g)
+		return -ENOENT;
+	*gid = g->gr_gid;
+	return 0;
+}
 
 uint64_t ls_now_ns(void)
 {
@@ -80,6 +92,27 @@ static int open_event_log(struct ls_watch *w)
 	return 0;
 }
 
+/* --suppressions FILE, else .leakscope/suppressions if present. */
+static int load_suppressions(struct ls_watch *w)
+{
+	const char *path = w->o->suppressions;
+	char err[512];
+	int r;
+
+	ls_supp_init(&w->supp);
+	r = ls_supp_load(&w->supp, path ? path : LS_SUPP_DEFAULT_PATH, err,
+			 sizeof(err));
+	if (r == -ENOENT && !path)
+		return 0;
+	if (r) {
+		ls_err("%s", err);
+		return -EINVAL;
+	}
+	ls_info("%zu suppression rules from %s", w->supp.n,
+		path ? path : LS_SUPP_DEFAULT_PATH);
+	return 0;
+}
+
 int ls_watch_prepare(struct ls_watch *w, const struct ls_opts *o,
 		     const char *mode)
 {
@@ -89,6 +122,9 @@ int ls_watch_prepare(struct ls_watch *w, const struct ls_opts *o,
 	memset(w, 0, sizeof(*w));
 	w->o = o;
 	w->sigfd = w->epfd = w->report_fd = -1;
+	w->ctl.listen_fd = -1;
+	ls_supp_init(&w->supp);
+	ls_ledger_init(&w->ledger, w, &w->supp, NULL);
 	ls_report_init(&w->report, mode);
 	ls_baseline_init(&w->base);
 	err = ls_temps_init(&w->temps, o->temp_roots, o->n_temp_roots, why,
@@ -99,7 +135,9 @@ int ls_watch_prepare(struct ls_watch *w, const struct ls_opts *o,
 		ls_err("%s", why[0] ? why : strerror(-err));
 		return -EINVAL;
 	}
-	return open_report(w) ?: open_event_log(w);
+	w->events.hook = ls_ledger_event;
+	w->events.hook_ctx = &w->ledger;
+	return open_report(w) ?: open_event_log(w) ?: load_suppressions(w);
 }
 
 static int setup_loop(struct ls_watch *w)
@@ -179,6 +217,8 @@ int ls_watch_start(struct ls_watch *w, const char *cgroup)
 	}
 	w->bpf_up = true;
 	w->origin_ns = w->events.log_origin_ns = ls_now_ns();
+	if (w->o->level >= LS_LEVEL_STACKS && !(w->sym = ls_sym_new()))
+		return -ENOMEM;
 	record_attach(w);
 	ls_info("watching %s (cgroup id %llu)", cgroup,
 		(unsigned long long)w->cgid);
@@ -222,6 +262,8 @@ enum ls_wake ls_watch_wait(struct ls_watch *w, int fd, long timeout_ms,
 				wake = LS_WAKE_SIGNAL;
 			else if (got[i].data.fd == fd && fd >= 0)
 				wake = LS_WAKE_FD;
+			else if (w->ctl_up)
+				ls_control_ready(&w->ctl, got[i].data.fd);
 		}
 		if (wake == LS_WAKE_SIGNAL || wake == LS_WAKE_FD)
 			break;
@@ -249,6 +291,53 @@ static void read_metrics(struct ls_watch *w)
 	m->malformed = w->events.malformed;
 }
 
+/* Drop the findings a suppression rule names; count them. */
+static void suppress(struct ls_watch *w)
+{
+	struct ls_report *r = &w->report;
+	size_t keep = 0;
+
+	for (size_t i = 0; i < r->n_findings; i++) {
+		if (w->supp.n && ls_supp_match(&w->supp, &r->findings[i])) {
+			ls_report_drop(r, &r->findings[i]);
+			r->suppressed++;
+			continue;
+		}
+		r->findings[keep++] = r->findings[i];
+	}
+	r->n_findings = keep;
+	for (size_t t = 0; t < r->n_tests; t++)
+		r->suppressed += r->tests[t].suppressed;
+}
+
+int ls_watch_serve(struct ls_watch *w, const char *path, const char *run_id)
+{
+	const char *sudo_uid = getenv("SUDO_UID"),
+		   *sudo_gid = getenv("SUDO_GID");
+	uid_t uid = sudo_uid ? (uid_t)atoi(sudo_uid) : getuid();
+	gid_t gid = sudo_gid ? (gid_t)atoi(sudo_gid) : getgid();
+	char why[PATH_MAX + 128];
+	int err;
+
+	if (w->o->socket_group && ls_group_id(w->o->socket_group, &gid)) {
+		ls_err("--socket-group %s: no such group", w->o->socket_group);
+		return -EINVAL;
+	}
+	err = ls_control_open(&w->ctl, path, run_id, w->cgroup, uid, gid,
+			      w->o->socket_group != NULL, why, sizeof(why));
+	if (!err)
+		err = ls_control_attach(&w->ctl, w->epfd, ls_ledger_request,
+					&w->ledger);
+	if (err) {
+		ls_err("%s", why[0] ? why : strerror(-err));
+		return err;
+	}
+	w->ctl_up = true;
+	w->ledger.sock_path = w->ctl.path;
+	ls_info("control socket %s", w->ctl.path);
+	return 0;
+}
+
 int ls_watch_conclude(struct ls_watch *w)
 {
 	struct ls_leftover_ctx c = {
@@ -259,6 +348,8 @@ int ls_watch_conclude(struct ls_watch *w)
 		.cgroup = w->cgroup,
 		.t0_ns = w->t0_ns,
 		.origin_ns = w->origin_ns,
+		.test_name = ls_ledger_test_name,
+		.names_ctx = &w->ledger,
 	};
 	struct ls_snapshot s;
 	int err;
@@ -272,8 +363,13 @@ int ls_watch_conclude(struct ls_watch *w)
 	}
 	ls_bpf_drain(&w->bpf);
 	w->report.duration_s = (ls_now_ns() - w->origin_ns) / 1e9;
+	ls_ledger_end_all(&w->ledger);
 	err = ls_leftovers_collect(&c, &s, &w->report);
 	ls_snapshot_free(&s);
+	ls_stacks_attach(w->sym, &w->bpf, &w->report, 0);
+	if (!err)
+		err = ls_ledger_conclude(&w->ledger, &w->report);
+	suppress(w);
 	read_metrics(w);
 	if (w->o->level < LS_LEVEL_FULL)
 		ls_report_note(&w->report, "level snapshot: temporary files "
@@ -348,6 +444,14 @@ void ls_watch_close(struct ls_watch *w)
 	if (w->report_fd >= 0)
 		close(w->report_fd);
 	w->sigfd = w->epfd = w->report_fd = -1;
+	if (w->ctl_up)
+		ls_control_close(&w->ctl);
+	w->ctl_up = false;
+	ls_ledger_free(&w->ledger);
+	if (w->sym)
+		ls_sym_free(w->sym);
+	w->sym = NULL;
+	ls_supp_free(&w->supp);
 	if (w->events.log && w->events.log != stdout)
 		fclose(w->events.log);
 	w->events.log = NULL;

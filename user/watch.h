@@ -15,7 +15,11 @@
 #include <stdint.h>
 #include <sys/signalfd.h>
 #include "cli.h"
+#include "control.h"
 #include "events.h"
+#include "ledger.h"
+#include "suppress.h"
+#include "symbolize.h"
 #include "leftovers.h"
 #include "loader.h"
 #include "report.h"
@@ -38,7 +42,16 @@ struct ls_watch {
 	int sigfd;
 	int epfd;
 	int report_fd; /* --report FILE, opened early to fail early */
+	struct ls_suppressions supp;
+	struct ls_control ctl;
+	bool ctl_up;
+	struct ls_ledger ledger;
+	struct ls_symbolizer *sym; /* level stacks */
 };
+
+/* Open the control socket (@path, or a private one named after @run_id)
+ * and serve it with the ledger from the event loop. */
+int ls_watch_serve(struct ls_watch *w, const char *path, const char *run_id);
 
 /* Signals the agent takes through its signalfd (blocked from the start). */
 int ls_watch_block_signals(sigset_t *old);

@@ -57,6 +57,9 @@ enum ls_obj_class {
 	LS_OBJ_MAP = 2, /* handle = start address */
 };
 
+/* ls_obj.flags */
+#define LS_OBJ_LEAKED (1u << 0) /* reported as a leak: tell when released */
+
 /* Key of the live-object table: one entry per object created in the watch. */
 struct ls_obj_key {
 	__u32 tgid;
@@ -77,7 +80,7 @@ struct ls_obj {
 	__u32 gen;	  /* map: the process's mm generation (exec bumps it) */
 	__s32 stack_id;	  /* creation stack (not captured yet): -1 */
 	__u32 tgid;	  /* creating process */
-	__u32 pad;
+	__u32 flags;	  /* LS_OBJ_* */
 	char comm[LS_COMM_LEN]; /* creating thread's comm */
 };
 
@@ -92,6 +95,7 @@ struct ls_obj {
 struct ls_proc {
 	__u64 start_ns;	    /* group leader's start_time: tgid identity */
 	__u64 test;	    /* current test of this process (0: none) */
+	__u64 created_test; /* test running in its parent when it was forked */
 	__u64 forked_ns;    /* when it entered the watch */
 	__u64 mapped_bytes; /* tracked mmap bytes alive */
 	__u64 brk_start;    /* heap start (mm->start_brk) */
@@ -113,7 +117,45 @@ struct ls_thread {
 	__u64 test;
 	__u32 tgid;
 	__u32 creator_tid;
+	__u32 flags; /* LS_OBJ_LEAKED */
+	__u32 pad;
 	char creator_comm[LS_COMM_LEN];
+};
+
+/* Per-test counters (map tstats, keyed by test id), per kind. */
+struct ls_test_counts {
+	__u64 created[LS_KIND_MAX];
+	__u64 released[LS_KIND_MAX];
+	__u64 cur[LS_KIND_MAX];
+	__u64 peak[LS_KIND_MAX];
+};
+
+/* Value of the watched-cgroup set. */
+struct ls_cgroup_val {
+	__u32 state; /* LS_CG_CREATED or LS_CG_BASELINE */
+	__u32 pad;
+	__u64 test; /* test that made it */
+};
+
+/*
+ * Input of the "ctl" syscall program, run by the agent with BPF_PROG_RUN so
+ * that a field is changed by one store in the kernel, never by a
+ * read-modify-write from userspace racing the programs.
+ */
+enum ls_ctl_op {
+	LS_CTL_SET_TEST = 1,	/* procs[tgid].test = test */
+	LS_CTL_MARK_LEAKED = 2, /* objs[key] |= LEAKED if cookie matches */
+	LS_CTL_MARK_THREAD = 3, /* threads[tgid].flags |= LEAKED */
+};
+
+struct ls_ctl {
+	__u32 op;
+	__u32 tgid; /* or tid for MARK_THREAD */
+	__u64 test;
+	struct ls_obj_key key;
+	__u64 cookie;
+	__s32 ret; /* out: 0, or -ENOENT */
+	__u32 pad;
 };
 
 /* Per-kind counters, shared by all CPUs (updated atomically). */
@@ -158,6 +200,7 @@ enum ls_event_type {
 	LS_EV_CGROUP_MKDIR,
 	LS_EV_CGROUP_RMDIR,
 	LS_EV_SOCK_STATE,
+	LS_EV_LEAK_RELEASED, /* an object reported as leaked is released */
 	LS_EV_MAX,
 };
 
@@ -234,6 +277,19 @@ struct ls_ev_cgroup {
 	char path[LS_CGROUP_PATH_LEN]; /* as the tracepoint gives it */
 };
 
+/* ls_ev_released.what */
+#define LS_RELEASED_FD	   1
+#define LS_RELEASED_MAP	   2
+#define LS_RELEASED_THREAD 3
+
+struct ls_ev_released {
+	struct ls_event_hdr h;
+	__u32 what;   /* LS_RELEASED_* */
+	__u32 holder; /* tgid holding it */
+	__u64 handle; /* fd, start address, or tid */
+	__u64 test;   /* the test that leaked it */
+};
+
 struct ls_ev_sock {
 	struct ls_event_hdr h;
 	__u16 family;
@@ -256,6 +312,21 @@ struct ls_temp_root_key {
 	__u64 ino;
 };
 
+/* Creation record attached to iterator records (from the live tables). */
+#define LS_ORIGIN_KNOWN	   (1u << 0) /* a record exists for this object */
+#define LS_ORIGIN_LEAKED   (1u << 1) /* already reported as a leak */
+#define LS_ORIGIN_DEPARTED (1u << 2) /* its creator exited (departed map) */
+
+struct ls_origin {
+	__u64 test;
+	__u64 created_ns;
+	__u32 tgid;
+	__u32 tid;
+	__s32 stack_id;
+	__u32 flags; /* LS_ORIGIN_* */
+	char comm[LS_COMM_LEN];
+};
+
 /* Iterator records: fixed size, written with bpf_seq_write. */
 #define LS_ITER_TASK_MAGIC 0x4c535431u /* "LST1" */
 #define LS_ITER_FILE_MAGIC 0x4c534631u /* "LSF1" */
@@ -274,6 +345,8 @@ struct ls_iter_task {
 	__u32 nr_threads; /* signal->nr_threads */
 	__u64 vm_pages;	  /* mm->total_vm (RSS comes from /proc) */
 	char comm[LS_COMM_LEN];
+	__u64 test;		 /* process's current test (leaders) */
+	struct ls_origin origin; /* process (leader) or thread creation */
 };
 
 /* ls_iter_file.sk_flags */
@@ -301,6 +374,7 @@ struct ls_iter_file {
 	__u32 sk_flags;
 	__u8 saddr[16];
 	__u8 daddr[16];
+	struct ls_origin origin;
 	char path[LS_PATH_LEN];	 /* bpf_d_path, or the unix address */
 	char path2[LS_PATH_LEN]; /* unix peer address */
 };
@@ -313,6 +387,7 @@ struct ls_iter_vma {
 	__u64 flags; /* vm_flags */
 	__u64 pgoff;
 	__u64 ino;
+	struct ls_origin origin;
 	char path[LS_PATH_LEN];
 };
 
@@ -412,6 +487,7 @@ enum ls_sys {
 enum ls_level {
 	LS_LEVEL_SNAPSHOT = 0, /* sched/cgroup hooks + iterators; no syscalls */
 	LS_LEVEL_FULL = 1,     /* + syscall lifecycles of fds, mm, temp files */
+	LS_LEVEL_STACKS = 2,   /* + the user stack where each fd/map is made */
 };
 
 /* rodata cfg_flags */

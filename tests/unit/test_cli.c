@@ -144,7 +144,7 @@ static void test_help_bad_topic(void **state)
 {
 	(void)state;
 	REJECT("'nope'", "help", "nope");
-	REJECT("run, attach, doctor", "help", "nope");
+	REJECT("run, attach, mark, doctor", "help", "nope");
 	REJECT("'Run'", "help", "Run");
 	REJECT("''", "help", "");
 }
@@ -382,7 +382,9 @@ static void test_level_values(void **state)
 	PARSE_OK(&o, "run", "--level=snapshot", "x");
 	assert_int_equal(o.level, LS_LEVEL_SNAPSHOT);
 	REJECT("'fast'", "run", "--level", "fast", "x");
-	REJECT("full or snapshot", "run", "--level", "fast", "x");
+	REJECT("full, snapshot or stacks", "run", "--level", "fast", "x");
+	PARSE_OK(&o, "run", "--level", "stacks", "x");
+	assert_int_equal(o.level, LS_LEVEL_STACKS);
 	REJECT("'FULL'", "run", "--level=FULL", "x");
 	REJECT("--level", "run", "--level=", "x");
 }
@@ -824,7 +826,7 @@ static const char *usage_of(enum ls_cmd cmd)
 }
 
 static const char *const watch_words[] = {
-	"--level full|snapshot", "--report FILE",      "--format text|json",
+	"--level LEVEL", "--report FILE",      "--format text|json",
 	"-q, --quiet",		 "--temp-root DIR",    "--grace MS",
 	"--fail-on-leak",	 "--leak-exit-code N", "--ring-size BYTES",
 	"-v, --verbose",
@@ -915,7 +917,7 @@ static void test_usage_doctor(void **state)
 	(void)state;
 	assert_contains(s, "usage: leakscope doctor [--json]");
 	assert_contains(s, "--json");
-	assert_contains(s, "--level full|snapshot");
+	assert_contains(s, "--level LEVEL");
 	assert_contains(s, "[-v]");
 	assert_contains(s, "Exit 0");
 	assert_contains(s, "4 if not");

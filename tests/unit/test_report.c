@@ -245,7 +245,7 @@ static void test_json_top_level(void **state)
 		"\"interrupt_reason\", \"interrupted\", \"leakscope_version\", "
 		"\"level\", \"losses\", \"metrics\", \"mode\", \"notes\", "
 		"\"run_id\", \"schema\", \"started_at\", \"summary\", "
-		"\"untraced_syscalls\"]");
+		"\"tests\", \"untraced_syscalls\"]");
 	ASSERT_PY(fx, "d['schema']", "\"leakscope.report/1\"");
 	ASSERT_PY(fx, "d['leakscope_version']", "\"" LEAKSCOPE_VERSION "\"");
 	ASSERT_PY(
@@ -343,7 +343,8 @@ static void test_json_process(void **state)
 		  "\"created_by\": {\"comm\": \"sh\", \"pid\": 99, "
 		  "\"tid\": 98}, \"inherited_fds\": \"0,1,2\", "
 		  "\"kind\": \"process\", \"pid\": 100, \"ppid\": 1, "
-		  "\"rss_bytes\": 4096, \"test\": \"test_a\", \"threads\": 2}");
+		  "\"rss_bytes\": 4096, \"stack\": null, \"test\": \"test_a\", "
+		  "\"threads\": 2}");
 }
 
 static void test_json_process_unknowns(void **state)
@@ -360,7 +361,8 @@ static void test_json_process_unknowns(void **state)
 		  "\"created_at_s\": null, \"created_by\": {\"comm\": null, "
 		  "\"pid\": null, \"tid\": null}, \"inherited_fds\": null, "
 		  "\"kind\": \"process\", \"pid\": 100, \"ppid\": 0, "
-		  "\"rss_bytes\": 18446744073709551615, \"test\": null, "
+		  "\"rss_bytes\": 18446744073709551615, \"stack\": null, "
+		  "\"test\": null, "
 		  "\"threads\": 1}");
 }
 
@@ -378,7 +380,8 @@ static void test_json_zombie(void **state)
 		  "\"defunct\", \"created_at_s\": null, \"created_by\": null, "
 		  "\"exit_status\": 256, \"inherited_fds\": null, "
 		  "\"kind\": \"process\", \"pid\": 300, \"ppid\": 100, "
-		  "\"rss_bytes\": 0, \"test\": null, \"threads\": 0}");
+		  "\"rss_bytes\": 0, \"stack\": null, \"test\": null, "
+		  "\"threads\": 0}");
 }
 
 static void test_json_fd(void **state)
@@ -394,13 +397,14 @@ static void test_json_fd(void **state)
 		  "{\"class\": \"orphan\", \"comm\": \"srv\", "
 		  "\"created_at_s\": null, \"created_by\": null, \"fd\": 3, "
 		  "\"kind\": \"fd\", \"path\": \"/tmp/log\", \"pid\": 100, "
-		  "\"test\": null, \"type\": \"file\"}");
+		  "\"stack\": null, \"test\": null, \"type\": \"file\"}");
 	ASSERT_PY(fx, "d['findings'][1]",
 		  "{\"class\": \"orphan\", \"comm\": \"srv\", "
 		  "\"created_at_s\": 2.0, \"created_by\": {\"comm\": "
 		  "\"srv-worker\", \"pid\": 100, \"tid\": 101}, \"fd\": 7, "
 		  "\"kind\": \"fd\", \"path\": \"anon_inode:[eventfd]\", "
-		  "\"pid\": 100, \"test\": null, \"type\": \"eventfd\"}");
+		  "\"pid\": 100, \"stack\": null, \"test\": null, \"type\": "
+		  "\"eventfd\"}");
 }
 
 static void test_json_socket(void **state)
@@ -432,7 +436,8 @@ static void test_json_socket(void **state)
 		  "\"local_addr\": \"127.0.0.1\", \"local_port\": 40000, "
 		  "\"path\": \"socket:[555]\", \"peer_addr\": \"127.0.0.1\", "
 		  "\"peer_port\": 5432, \"pid\": 100, \"protocol\": \"tcp\", "
-		  "\"sock_type\": \"stream\", \"state\": \"ESTABLISHED\", "
+		  "\"sock_type\": \"stream\", \"stack\": null, \"state\": "
+		  "\"ESTABLISHED\", "
 		  "\"test\": null, \"type\": \"socket\"}");
 	ASSERT_PY(fx, "d['findings'][1]",
 		  "{\"class\": \"orphan\", \"comm\": \"db\", \"created_at_s\": "
@@ -440,7 +445,8 @@ static void test_json_socket(void **state)
 		  "\"family\": null, \"fd\": 5, \"kind\": \"socket\", "
 		  "\"local_addr\": null, \"local_port\": null, \"path\": null, "
 		  "\"peer_addr\": null, \"peer_port\": null, \"pid\": 100, "
-		  "\"protocol\": null, \"sock_type\": null, \"state\": null, "
+		  "\"protocol\": null, \"sock_type\": null, \"stack\": null, "
+		  "\"state\": null, "
 		  "\"test\": null, \"type\": null}");
 }
 
@@ -467,23 +473,27 @@ static void test_json_other_kinds(void **state)
 		  "{\"bytes\": 123, \"class\": \"orphan\", \"comm\": "
 		  "\"touch\", \"created_at_s\": 0.1, \"created_by\": "
 		  "{\"comm\": \"touch\", \"pid\": 5, \"tid\": 5}, \"kind\": "
-		  "\"tempfile\", \"path\": \"/tmp/x\", \"pid\": 5, \"test\": "
+		  "\"tempfile\", \"path\": \"/tmp/x\", \"pid\": 5, \"stack\": "
+		  "null, \"test\": "
 		  "null, \"type\": \"file\"}");
 	ASSERT_PY(fx, "d['findings'][1]",
 		  "{\"cgroup_id\": 12345, \"class\": \"orphan\", \"comm\": "
 		  "null, \"created_at_s\": null, \"created_by\": null, "
 		  "\"kind\": \"cgroup\", \"path\": "
-		  "\"/sys/fs/cgroup/ls/run-1/child\", \"pid\": null, \"test\": "
+		  "\"/sys/fs/cgroup/ls/run-1/child\", \"pid\": null, "
+		  "\"stack\": null, \"test\": "
 		  "null}");
 	ASSERT_PY(fx, "d['findings'][2]",
 		  "{\"class\": \"orphan\", \"comm\": \"worker\", "
 		  "\"created_at_s\": null, \"created_by\": null, \"kind\": "
-		  "\"thread\", \"pid\": 100, \"test\": null, \"tid\": 101}");
+		  "\"thread\", \"pid\": 100, \"stack\": null, \"test\": null, "
+		  "\"tid\": 101}");
 	ASSERT_PY(fx, "d['findings'][3]",
-		  "{\"bytes\": 1048576, \"class\": \"late\", \"comm\": "
-		  "\"srv\", \"created_at_s\": null, \"created_by\": null, "
-		  "\"kind\": \"mapping\", \"path\": \"/dev/shm/seg\", \"pid\": "
-		  "100, \"test\": null}");
+		  "{\"addr\": 0, \"bytes\": 1048576, \"class\": \"late\", "
+		  "\"comm\": \"srv\", \"created_at_s\": null, \"created_by\": "
+		  "null, \"kind\": \"mapping\", \"path\": \"/dev/shm/seg\", "
+		  "\"pid\": 100, \"prot\": \"---\", \"stack\": null, "
+		  "\"test\": null}");
 }
 
 /* ---- JSON: summary, metrics, losses, cleanup, notes ---- */
@@ -550,7 +560,7 @@ static void test_json_metrics(void **state)
 		  "\"thread_exit\", \"fd_open\", \"fd_close\", \"mmap\", "
 		  "\"munmap\", \"temp_create\", \"temp_unlink\", "
 		  "\"temp_rename\", \"cgroup_mkdir\", \"cgroup_rmdir\", "
-		  "\"tcp_state\"]");
+		  "\"tcp_state\", \"leak_released\"]");
 	ASSERT_PY(fx, "d['events']['fork']", "{\"received\": 2, \"seen\": 3}");
 	ASSERT_PY(fx, "d['events']['tcp_state']",
 		  "{\"received\": 7, \"seen\": 0}");
@@ -977,7 +987,7 @@ static void test_text_loose_fds(void **state)
 	assert_line(t, "  created during the watch, still open in processes "
 		       "that were there before it");
 	assert_line(t, "    pid 7 (bash): fd 5   pipe     pipe:[99]");
-	assert_line(t, "    pid 7: thread 8 (bash)");
+	assert_line(t, "    pid 7 (bash): thread 8 (bash)");
 	assert_not_contains(t, "orphans");
 }
 
@@ -1189,11 +1199,11 @@ static void test_names(void **state)
 		"thread_table_full"
 	};
 	static const char *const events[] = {
-		"?",	       "fork",	      "exec",	      "exit",
-		"reap",	       "thread_new",  "thread_exit",  "fd_open",
-		"fd_close",    "mmap",	      "munmap",	      "temp_create",
-		"temp_unlink", "temp_rename", "cgroup_mkdir", "cgroup_rmdir",
-		"tcp_state"
+		"?",	       "fork",	       "exec",	       "exit",
+		"reap",	       "thread_new",   "thread_exit",  "fd_open",
+		"fd_close",    "mmap",	       "munmap",       "temp_create",
+		"temp_unlink", "temp_rename",  "cgroup_mkdir", "cgroup_rmdir",
+		"tcp_state",   "leak_released"
 	};
 
 	(void)state;

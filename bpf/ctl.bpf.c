@@ -1,0 +1,79 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ctl.bpf.c - changes the agent makes to the live tables while programs
+ * run: the current test of a process (BEGIN/END), the "reported as leaked"
+ * mark on an object.
+ *
+ * A BPF_PROG_TYPE_SYSCALL program run with BPF_PROG_RUN: each change is one
+ * store in the kernel. A read-modify-write of a whole map value from
+ * userspace would race the tracing programs updating other fields of the
+ * same entry, and could resurrect an entry they had just replaced.
+ */
+#include "common.bpf.h"
+
+#define ENOENT 2
+#define EINVAL 22
+
+/* procs[tgid].test = test; creates the entry (LAZY) for a process seen for
+ * the first time; its start time (identity) comes with the request. */
+static __always_inline int set_test(struct ls_ctl *c)
+{
+	__u32 tgid = c->tgid; /* keys must live on the stack */
+	struct ls_proc *p = bpf_map_lookup_elem(&procs, &tgid);
+	struct ls_proc np = {};
+
+	if (!p) {
+		np.start_ns = c->cookie;
+		np.forked_ns = bpf_ktime_get_ns();
+		np.flags = LS_PROC_LAZY;
+		bpf_map_update_elem(&procs, &tgid, &np, BPF_NOEXIST);
+		p = bpf_map_lookup_elem(&procs, &tgid);
+		if (!p)
+			return -ENOENT;
+	}
+	p->test = c->test;
+	return 0;
+}
+
+static __always_inline int mark_leaked(struct ls_ctl *c)
+{
+	struct ls_obj_key key = c->key;
+	struct ls_obj *o = bpf_map_lookup_elem(&objs, &key);
+
+	/* The fd may have been closed and reused since the verdict; a
+	 * mapping (cookie 0) is known by its address. */
+	if (!o || (c->cookie && o->cookie != c->cookie))
+		return -ENOENT;
+	__sync_fetch_and_or(&o->flags, LS_OBJ_LEAKED);
+	return 0;
+}
+
+static __always_inline int mark_thread(struct ls_ctl *c)
+{
+	__u32 tid = c->tgid;
+	struct ls_thread *th = bpf_map_lookup_elem(&threads, &tid);
+
+	if (!th)
+		return -ENOENT;
+	__sync_fetch_and_or(&th->flags, LS_OBJ_LEAKED);
+	return 0;
+}
+
+SEC("syscall")
+int ctl(struct ls_ctl *c)
+{
+	switch (c->op) {
+	case LS_CTL_SET_TEST:
+		c->ret = set_test(c);
+		break;
+	case LS_CTL_MARK_LEAKED:
+		c->ret = mark_leaked(c);
+		break;
+	case LS_CTL_MARK_THREAD:
+		c->ret = mark_thread(c);
+		break;
+	default:
+		c->ret = -EINVAL;
+	}
+	return 0;
+}

@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * stacks.h - creation sites: the user stack the kernel captured when an fd
+ * or a mapping was made (--level stacks), as "function+offset (binary)"
+ * frames on the finding.
+ *
+ * Owns the symbolizer's lifetime for a watch and when its per-process maps
+ * go stale (exec, exit). Must not: capture anything (the BPF side does).
+ */
+#ifndef LS_STACKS_H
+#define LS_STACKS_H
+
+#include <stddef.h>
+#include "report.h"
+
+struct ls_bpf;
+struct ls_symbolizer;
+
+/* Symbolize the stacks of findings @from..end of @r that have one. */
+void ls_stacks_attach(struct ls_symbolizer *sym, struct ls_bpf *b,
+		      struct ls_report *r, size_t from);
+
+#endif

@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * verdict.h - what one test left behind, decided at its END.
+ *
+ * Owns the fast path (the kernel's per-test counters say nothing of the
+ * test is alive), the re-checks on snapshots with a doubling backoff within
+ * --grace (goleak's idea: a thread or child winding down is not a leak),
+ * suppressions and ALLOW rules, and the "leaked" marks in the kernel.
+ */
+#ifndef LS_VERDICT_H
+#define LS_VERDICT_H
+
+#include "ledger.h"
+
+/* Decide test @t's findings and append them to l->leaks. @exclude: a pid
+ * that is never a finding (0: none). */
+void ls_verdict(struct ls_ledger *l, struct ls_test *t, int exclude);
+
+/* When the kernel reported the release of this leaked object (0: not). */
+uint64_t ls_ledger_released_at(struct ls_ledger *l, uint32_t what,
+			       uint32_t holder, uint64_t handle);
+
+#endif
