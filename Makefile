@@ -67,7 +67,11 @@ WORKLOAD_BINS := $(patsubst tests/bpf/workloads/%.c,$(BUILD)/tests/workloads/%,$
 .PHONY: all deps check unit demo install clean bench fuzz format
 .DELETE_ON_ERROR:
 
-all: $(BUILD)/leakscope $(UNIT_BINS) $(WORKLOAD_BINS)
+LIBDIR ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+CLIENT_LIBS := $(BUILD)/libleakscope.a $(BUILD)/libleakscope.so.0 $(BUILD)/leakscope.pc
+
+all: $(BUILD)/leakscope $(CLIENT_LIBS) $(UNIT_BINS) $(WORKLOAD_BINS)
 
 deps:
 	$(Q)V=$(V) tools/deps.sh
@@ -100,6 +104,26 @@ $(BUILD)/leakscope: $(USER_OBJS)
 	$(call msg,LD,$@)
 	$(Q)$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
+# libleakscope: the client side of the control protocol, for C/C++ test
+# harnesses (include/leakscope/client.h). libc only.
+$(BUILD)/lib/client.o: user/client.c include/leakscope/client.h
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -fPIC -c $< -o $@
+
+$(BUILD)/libleakscope.a: $(BUILD)/lib/client.o
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/libleakscope.so.0: $(BUILD)/lib/client.o
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(LDFLAGS) -shared -Wl,-soname,libleakscope.so.0 $^ -o $@
+
+$(BUILD)/leakscope.pc: tools/leakscope.pc.in VERSION
+	$(call msg,GEN,$@)
+	$(Q)sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
+		-e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|' $< > $@
+
 $(BUILD)/tests/unit/%: tests/unit/%.c $(LIB_OBJS) $(wildcard tests/unit/*.h)
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
@@ -121,9 +145,15 @@ demo: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)BUILD=$(BUILD) tools/demo/run.sh
 
-install: $(BUILD)/leakscope
-	$(call msg,INSTALL,$(DESTDIR)$(PREFIX)/bin/leakscope)
+install: $(BUILD)/leakscope $(CLIENT_LIBS)
+	$(call msg,INSTALL,$(DESTDIR)$(PREFIX))
 	$(Q)install -D -m 0755 $(BUILD)/leakscope $(DESTDIR)$(PREFIX)/bin/leakscope
+	$(Q)install -D -m 0644 include/leakscope/client.h $(DESTDIR)$(INCLUDEDIR)/leakscope/client.h
+	$(Q)install -D -m 0644 $(BUILD)/libleakscope.a $(DESTDIR)$(LIBDIR)/libleakscope.a
+	$(Q)install -D -m 0755 $(BUILD)/libleakscope.so.0 $(DESTDIR)$(LIBDIR)/libleakscope.so.0
+	$(Q)ln -sf libleakscope.so.0 $(DESTDIR)$(LIBDIR)/libleakscope.so
+	$(Q)install -D -m 0644 $(BUILD)/leakscope.pc $(DESTDIR)$(LIBDIR)/pkgconfig/leakscope.pc
+	$(Q)install -D -m 0644 tools/pytest_leakscope.py $(DESTDIR)$(PREFIX)/share/leakscope/pytest_leakscope.py
 
 format:
 	$(Q)clang-format -i $(BPF_SRCS) $(wildcard bpf/*.bpf.h) $(USER_SRCS) \

@@ -37,6 +37,7 @@ extern const volatile __u64 cfg_watch_cgid;
 extern const volatile __u32 cfg_level;
 extern const volatile __u32 cfg_flags;
 extern const volatile __u32 cfg_page_size;
+extern const volatile __u32 cfg_agent_tgid;
 extern const volatile __u64 cfg_wakeup_bytes;
 extern const volatile __u8 cfg_hook_attach[LS_HOOK_MAX];
 extern const volatile __u8 cfg_sys_table[LS_SYS_TABLE_LEN];
@@ -44,6 +45,7 @@ extern const volatile __u8 cfg_sys_table[LS_SYS_TABLE_LEN];
 /* ---- mutable state (bss) ---- */
 extern __u32 watch_nested;    /* non-zero once the watch has child cgroups */
 extern __u32 iter_unfiltered; /* iterators: report tasks outside the watch */
+extern __u64 auto_test_seq;   /* --test-per-exec: the last id given out */
 extern struct ls_kind_stats kstats[LS_KIND_MAX];
 
 /* ---- maps ---- */

@@ -50,9 +50,25 @@ static __always_inline void emit_fd(__u32 type, const struct ls_obj *o,
  * (close, dup2, close_range, close-on-exec), as opposed to dying with it:
  * only then is a reported leak "released late".
  */
+/*
+ * The origin of a file that someone else still holds (a child inherited it)
+ * goes to `departed`, so the holder's fd still names its creator.
+ */
+static __always_inline void remember_if_shared(struct ls_obj *o, struct file *f)
+{
+	/* After a close, the address may already hold another file: the
+	 * inode must match too. */
+	if (!f || BPF_CORE_READ(f, f_inode, i_ino) != o->ino || !file_shared(f))
+		return;
+	if (bpf_map_update_elem(&departed, &o->cookie, o, BPF_ANY))
+		loss(LS_LOSS_DEPARTED_TABLE);
+}
+
 static __always_inline void fd_forget(struct ls_obj_key *k, struct ls_obj *o,
 				      bool explicit)
 {
+	if (explicit)
+		remember_if_shared(o, (struct file *)o->cookie);
 	kind_released(o->kind, 0, o->test);
 	if (explicit && (o->flags & LS_OBJ_LEAKED))
 		emit_released(LS_RELEASED_FD, k->tgid, k->handle, o->test);
@@ -178,10 +194,8 @@ static long sweep_one(__u32 i, void *arg)
 	f = fd_file(t, k.handle);
 	if (s->mode == LS_SWEEP_EXEC && (__u64)f == o->cookie)
 		return 0; /* survived exec: no O_CLOEXEC */
-	if (s->mode == LS_SWEEP_EXIT && f && (__u64)f == o->cookie &&
-	    file_shared(f) &&
-	    bpf_map_update_elem(&departed, &o->cookie, o, BPF_ANY))
-		loss(LS_LOSS_DEPARTED_TABLE);
+	if (s->mode == LS_SWEEP_EXIT && f && (__u64)f == o->cookie)
+		remember_if_shared(o, f);
 	fd_forget(&k, o, s->mode != LS_SWEEP_EXIT);
 	return 0;
 }

@@ -163,6 +163,29 @@ static __always_inline void emit_exec(__u64 test)
 	emit_submit(e);
 }
 
+/*
+ * --test-per-exec: a program that the harness (the process leakscope
+ * started) runs in a child is one test, from its exec to its exit. The id
+ * is given here, before the program's first instruction, so nothing it
+ * does can escape its test.
+ */
+static __always_inline void auto_test(struct ls_proc *p)
+{
+	struct ls_test_counts zero = {};
+	struct ls_proc *harness;
+	__u32 ppid = p->ppid;
+	__u64 id;
+
+	if (!(cfg_flags & LS_CFG_TEST_PER_EXEC) || p->test)
+		return;
+	harness = bpf_map_lookup_elem(&procs, &ppid);
+	if (!harness || harness->ppid != cfg_agent_tgid)
+		return;
+	id = LS_AUTO_TEST | __sync_add_and_fetch(&auto_test_seq, 1);
+	bpf_map_update_elem(&tstats, &id, &zero, BPF_NOEXIST);
+	p->test = id;
+}
+
 static __always_inline int on_exec(__u32 old_pid)
 {
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
@@ -177,6 +200,7 @@ static __always_inline int on_exec(__u32 old_pid)
 	if (old_pid != tgid)
 		on_thread_gone(p, old_pid, tgid, false);
 	p->flags |= LS_PROC_EXECED;
+	auto_test(p);
 	bpf_get_current_comm(p->comm, sizeof(p->comm));
 	release_mappings(p);
 	if (cfg_level >= LS_LEVEL_FULL)

@@ -230,6 +230,10 @@ static int run_option(struct parser *p, const char *name, const char *eq)
 		o->keep_orphans = true;
 		return 0;
 	}
+	if (!strcmp(name, "--test-per-exec")) {
+		o->test_per_exec = true;
+		return 0;
+	}
 	if (!strcmp(name, "--kill-grace")) {
 		err = take_value(p, name, eq, &v);
 		if (!err)
@@ -333,6 +337,7 @@ static bool is_flag(const char *name)
 		"--fail-on-leak",
 		"--keep-orphans",
 		"--json",
+		"--test-per-exec",
 	};
 
 	for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++)
@@ -586,9 +591,12 @@ static const char usage_run[] =
 	"                          stays too); they are still reported\n"
 	"  --kill-grace MS         SIGTERM to cgroup.kill delay (default "
 	"1000)\n"
-	"  --parent-cgroup PATH    create the run's cgroup under PATH "
-	"(default:\n"
-	"                          <cgroup2 mount>/leakscope)\n"
+	"  --test-per-exec         each program CMD runs (as its child) is a\n"
+	"                          test, named by its argv: ctest, make "
+	"check,\n"
+	"                          prove, go test binaries; no client needed\n"
+	"  --parent-cgroup PATH    create the run's cgroup under PATH\n"
+	"                          (default: <cgroup2 mount>/leakscope)\n"
 	"\n"
 	"exit code: CMD's own; 128+N if it was killed by signal N; 127 if it\n"
 	"could not be started; 3 (--fail-on-leak) if CMD succeeded but left\n"

@@ -76,6 +76,7 @@ struct ls_opts {
 	/* run */
 	char **argv; /* CMD and its arguments, NULL-terminated */
 	bool keep_orphans;
+	bool test_per_exec; /* each program the harness runs is a test */
 	unsigned int kill_grace_ms;
 	const char *parent_cgroup;
 

@@ -28,23 +28,27 @@ void ls_ledger_init(struct ls_ledger *l, struct ls_watch *w,
 	ls_u64map_init(&l->by_id);
 	ls_u64map_init(&l->released);
 	ls_u64map_init(&l->exited);
+	ls_u64map_init(&l->auto_running);
 	ls_report_init(&l->leaks, "tests");
 }
 
 void ls_ledger_free(struct ls_ledger *l)
 {
 	for (size_t i = 0; i < l->n_tests; i++) {
-		free(l->tests[i].name);
-		if (l->tests[i].allow) {
-			ls_supp_free(l->tests[i].allow);
-			free(l->tests[i].allow);
+		free(l->tests[i]->name);
+		if (l->tests[i]->allow) {
+			ls_supp_free(l->tests[i]->allow);
+			free(l->tests[i]->allow);
 		}
+		free(l->tests[i]);
 	}
 	free(l->tests);
 	ls_u64map_free(&l->running);
 	ls_u64map_free(&l->by_id);
 	ls_u64map_free(&l->released);
 	ls_u64map_free(&l->exited);
+	ls_u64map_free(&l->auto_running);
+	free(l->pending);
 	ls_report_free(&l->leaks);
 }
 
@@ -67,7 +71,7 @@ static struct ls_test *test_of(struct ls_ledger *l, struct ls_u64map *m,
 {
 	uintptr_t i = (uintptr_t)ls_u64map_get(m, key);
 
-	return i ? &l->tests[i - 1] : NULL;
+	return i ? l->tests[i - 1] : NULL;
 }
 
 const char *ls_ledger_test_name(void *ctx, uint64_t id)
@@ -78,32 +82,38 @@ const char *ls_ledger_test_name(void *ctx, uint64_t id)
 }
 
 static struct ls_test *new_test(struct ls_ledger *l, const char *name,
-				size_t len, uint32_t tgid)
+				size_t len, uint32_t tgid, uint64_t id)
 {
 	struct ls_test *t;
 
+	/* Tests are allocated one by one: a verdict drains the ring buffer,
+	 * which may begin new tests while it holds a test's address. */
 	if (l->n_tests == l->cap_tests) {
 		size_t cap = l->cap_tests ? l->cap_tests * 2 : 64;
-		void *g = realloc(l->tests, cap * sizeof(*t));
+		void *g = realloc(l->tests, cap * sizeof(*l->tests));
 
 		if (!g)
 			return NULL;
 		l->tests = g;
 		l->cap_tests = cap;
 	}
-	t = &l->tests[l->n_tests];
-	memset(t, 0, sizeof(*t));
-	t->name = strndup(name, len);
-	if (!t->name)
+	t = calloc(1, sizeof(*t));
+	if (!t)
 		return NULL;
-	t->id = l->n_tests + 1;
+	t->name = strndup(name, len);
+	if (!t->name) {
+		free(t);
+		return NULL;
+	}
+	t->id = id ? id : l->n_tests + 1;
 	t->tgid = tgid;
 	t->begin_ns = ls_now_ns();
 	if (ls_u64map_put(&l->by_id, t->id, (void *)(l->n_tests + 1))) {
 		free(t->name);
+		free(t);
 		return NULL;
 	}
-	l->n_tests++;
+	l->tests[l->n_tests++] = t;
 	return t;
 }
 
@@ -124,7 +134,7 @@ static char *do_begin(struct ls_ledger *l, struct ls_conn *c,
 	if (t)
 		return reply("ERR nested: test '%s' is running in process %d",
 			     t->name, (int)c->acting);
-	t = new_test(l, q->name, q->name_len, c->acting);
+	t = new_test(l, q->name, q->name_len, c->acting, 0);
 	if (!t)
 		return NULL;
 	err = ls_bpf_test_create(&l->w->bpf, t->id);
@@ -137,7 +147,7 @@ static char *do_begin(struct ls_ledger *l, struct ls_conn *c,
 			     "table may be full)",
 			     (int)c->acting, strerror(-err));
 	}
-	ls_u64map_put(&l->running, c->acting, (void *)(t - l->tests + 1));
+	ls_u64map_put(&l->running, c->acting, (void *)l->n_tests);
 	t->lossy = false;
 	l->losses_at_begin = ls_bpf_losses_total(&l->w->bpf);
 	return reply("OK test=%llu", (unsigned long long)t->id);
@@ -263,7 +273,7 @@ static char *do_status(struct ls_ledger *l)
 	size_t running = 0;
 
 	for (size_t i = 0; i < l->n_tests; i++)
-		running += !l->tests[i].ended;
+		running += !l->tests[i]->ended;
 	return reply("OK {\"tests_running\":%zu,\"tests_done\":%zu,"
 		     "\"protocol\":%d}",
 		     running, l->n_tests - running, LS_PROTO_VERSION);
@@ -297,7 +307,7 @@ char *ls_ledger_request(void *ctx, struct ls_conn *c,
 void ls_ledger_end_all(struct ls_ledger *l)
 {
 	for (size_t i = 0; i < l->n_tests; i++) {
-		struct ls_test *t = &l->tests[i];
+		struct ls_test *t = l->tests[i];
 		char *r;
 
 		if (t->ended)
@@ -316,6 +326,63 @@ static uint64_t released_key(uint32_t what, uint32_t holder, uint64_t handle)
 	       ((uint64_t)holder << 32) ^ (handle * 0x9e3779b97f4a7c15ULL);
 }
 
+/* The kernel began test h->test at this exec: name it by its argv. */
+static void auto_begin(struct ls_ledger *l, const struct ls_ev_exec *e)
+{
+	size_t n = e->argv_len < LS_ARGV_LEN ? e->argv_len : LS_ARGV_LEN;
+	char name[LS_ARGV_LEN + 1];
+	struct ls_test *t;
+
+	if (ls_u64map_get(&l->by_id, e->h.test))
+		return; /* the same runner exec'd again: same test */
+	memcpy(name, e->argv, n);
+	while (n && !name[n - 1])
+		n--;
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)name[i] < 0x20 || name[i] == 0x7f)
+			name[i] = ' '; /* NULs between arguments */
+	if (!n)
+		n = snprintf(name, sizeof(name), "pid %u", e->h.tgid);
+	t = new_test(l, name, n, e->h.tgid, e->h.test);
+	if (!t)
+		return;
+	t->begin_ns = e->h.ts;
+	ls_u64map_put(&l->auto_running, e->h.tgid, (void *)l->n_tests);
+}
+
+static void auto_exited(struct ls_ledger *l, const struct ls_ev_proc *p)
+{
+	uintptr_t i = (uintptr_t)ls_u64map_del(&l->auto_running, p->pid);
+	struct ls_test *t = i ? l->tests[i - 1] : NULL;
+	uint64_t *grown;
+
+	if (!t)
+		return;
+	/* wait(2) status: 0 passed; an exit code failed; a signal error */
+	t->outcome = p->code == 0	     ? LS_OUTCOME_PASSED
+		     : (p->code & 0x7f) == 0 ? LS_OUTCOME_FAILED
+					     : LS_OUTCOME_ERROR;
+	if (l->n_pending == l->cap_pending) {
+		size_t cap = l->cap_pending ? 2 * l->cap_pending : 16;
+
+		grown = realloc(l->pending, cap * sizeof(*grown));
+		if (!grown)
+			return;
+		l->pending = grown;
+		l->cap_pending = cap;
+	}
+	l->pending[l->n_pending++] = i;
+}
+
+void ls_ledger_run_pending(struct ls_ledger *l)
+{
+	while (l->n_pending) {
+		struct ls_test *t = l->tests[l->pending[--l->n_pending] - 1];
+
+		free(end_test(l, t, t->tgid, t->outcome, 0));
+	}
+}
+
 void ls_ledger_event(void *ctx, const struct ls_event_hdr *h)
 {
 	struct ls_ledger *l = ctx;
@@ -329,6 +396,10 @@ void ls_ledger_event(void *ctx, const struct ls_event_hdr *h)
 			      (void *)(uintptr_t)h->ts);
 	else if (h->type == LS_EV_PROC_EXIT)
 		ls_u64map_put(&l->exited, p->pid, (void *)(uintptr_t)h->ts);
+	if (h->type == LS_EV_PROC_EXEC && (h->test & LS_AUTO_TEST))
+		auto_begin(l, (const struct ls_ev_exec *)h);
+	else if (h->type == LS_EV_PROC_EXIT)
+		auto_exited(l, p);
 	/* A new image or a dead process: its cached maps are stale. */
 	if (l->w->sym && h->type == LS_EV_PROC_EXEC)
 		ls_sym_forget_pid(l->w->sym, h->tgid);

@@ -38,7 +38,7 @@ struct ls_test {
 
 struct ls_ledger {
 	struct ls_watch *w;
-	struct ls_test *tests;
+	struct ls_test **tests;
 	size_t n_tests, cap_tests;
 	struct ls_u64map running;     /* tgid -> index + 1 */
 	struct ls_u64map by_id;	      /* test id -> index + 1 */
@@ -50,7 +50,16 @@ struct ls_ledger {
 				       * are not leaks */
 	uint64_t losses_at_begin;
 	unsigned long verdicts_fast, verdicts_slow;
+	/* --test-per-exec: tests the kernel began, by runner tgid, and
+	 * those whose runner exited, to end outside the ring-buffer
+	 * callback (a verdict drains the ring itself) */
+	struct ls_u64map auto_running;
+	uint64_t *pending;
+	size_t n_pending, cap_pending;
 };
+
+/* End the tests whose runner exited (--test-per-exec). */
+void ls_ledger_run_pending(struct ls_ledger *l);
 
 void ls_ledger_init(struct ls_ledger *l, struct ls_watch *w,
 		    struct ls_suppressions *supp, const char *sock_path);

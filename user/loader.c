@@ -46,6 +46,7 @@ static void configure(struct ls_bpf *b, const struct ls_bpf_config *c)
 	s->rodata->cfg_watch_cgid = c->cgid;
 	s->rodata->cfg_level = c->level;
 	s->rodata->cfg_flags = c->flags;
+	s->rodata->cfg_agent_tgid = c->agent_tgid;
 	s->rodata->cfg_page_size = page > 0 ? page : 4096;
 	/* Wake the consumer only when a quarter of the ring is waiting. */
 	s->rodata->cfg_wakeup_bytes = c->ring_bytes / 4;

@@ -26,7 +26,8 @@ typedef int (*ls_event_fn)(void *ctx, void *data, size_t size);
 struct ls_bpf_config {
 	uint64_t cgid; /* the watched cgroup */
 	enum ls_level level;
-	uint32_t flags; /* LS_CFG_* */
+	uint32_t flags;	     /* LS_CFG_* */
+	uint32_t agent_tgid; /* --test-per-exec: children of its child */
 	unsigned long ring_bytes;
 	const struct ls_temp_root_key *temp_roots; /* index = root number */
 	int n_temp_roots;

@@ -248,7 +248,7 @@ static void fill_tests(struct ls_ledger *l, struct ls_report *r)
 		return;
 	r->n_tests = l->n_tests;
 	for (size_t i = 0; i < l->n_tests; i++) {
-		struct ls_test *t = &l->tests[i];
+		struct ls_test *t = l->tests[i];
 		struct ls_report_test *rt = &r->tests[i];
 
 		rt->name = strdup(t->name);
@@ -276,8 +276,8 @@ int ls_ledger_conclude(struct ls_ledger *l, struct ls_report *r)
 	uint64_t last_end = 0;
 
 	for (size_t i = 0; i < l->n_tests; i++)
-		if (l->tests[i].end_ns > last_end)
-			last_end = l->tests[i].end_ns;
+		if (l->tests[i]->end_ns > last_end)
+			last_end = l->tests[i]->end_ns;
 	ls_bpf_drain(&l->w->bpf);
 	for (size_t i = 0; i < l->leaks.n_findings; i++) {
 		struct ls_finding *f = &l->leaks.findings[i];

@@ -192,7 +192,9 @@ int ls_watch_start(struct ls_watch *w, const char *cgroup)
 		.n_temp_ancestors = w->temps.n_ancestors,
 		.on_event = ls_events_handle,
 		.event_ctx = &w->events,
-		.flags = w->events.log ? LS_CFG_STREAM_ALL : 0,
+		.flags = (w->events.log ? LS_CFG_STREAM_ALL : 0) |
+			 (w->o->test_per_exec ? LS_CFG_TEST_PER_EXEC : 0),
+		.agent_tgid = getpid(),
 	};
 	int err;
 
@@ -256,6 +258,7 @@ enum ls_wake ls_watch_wait(struct ls_watch *w, int fd, long timeout_ms,
 		if (n < 0 && errno != EINTR)
 			break;
 		ls_bpf_drain(&w->bpf);
+		ls_ledger_run_pending(&w->ledger);
 		for (int i = 0; i < n; i++) {
 			if (got[i].data.fd == w->sigfd &&
 			    read(w->sigfd, si, sizeof(*si)) == sizeof(*si))
@@ -363,6 +366,7 @@ int ls_watch_conclude(struct ls_watch *w)
 	}
 	ls_bpf_drain(&w->bpf);
 	w->report.duration_s = (ls_now_ns() - w->origin_ns) / 1e9;
+	ls_ledger_run_pending(&w->ledger);
 	ls_ledger_end_all(&w->ledger);
 	err = ls_leftovers_collect(&c, &s, &w->report);
 	ls_snapshot_free(&s);

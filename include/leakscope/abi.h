@@ -492,5 +492,12 @@ enum ls_level {
 
 /* rodata cfg_flags */
 #define LS_CFG_STREAM_ALL (1u << 0) /* also stream fd/mmap/thread events */
+#define LS_CFG_TEST_PER_EXEC                            \
+	(1u << 1) /* each program the harness runs is a \
+		   * test (run --test-per-exec) */
+
+/* Test ids the kernel gives out (--test-per-exec) have this bit set; the
+ * agent's own (BEGIN) never do. */
+#define LS_AUTO_TEST (1ULL << 63)
 
 #endif /* LEAKSCOPE_ABI_H */

@@ -826,9 +826,9 @@ static const char *usage_of(enum ls_cmd cmd)
 }
 
 static const char *const watch_words[] = {
-	"--level LEVEL", "--report FILE",      "--format text|json",
-	"-q, --quiet",		 "--temp-root DIR",    "--grace MS",
-	"--fail-on-leak",	 "--leak-exit-code N", "--ring-size BYTES",
+	"--level LEVEL",  "--report FILE",	"--format text|json",
+	"-q, --quiet",	  "--temp-root DIR",	"--grace MS",
+	"--fail-on-leak", "--leak-exit-code N", "--ring-size BYTES",
 	"-v, --verbose",
 };
 
