@@ -129,10 +129,12 @@ $(BUILD)/tests/unit/%: tests/unit/%.c $(LIB_OBJS) $(wildcard tests/unit/*.h)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -Itests/unit $(LDFLAGS) $< $(LIB_OBJS) $(LDLIBS) -lcmocka -o $@
 
-$(BUILD)/tests/workloads/%: tests/bpf/workloads/%.c
+# Workloads may use the client library (include/leakscope/client.h).
+$(BUILD)/tests/workloads/%: tests/bpf/workloads/%.c $(BUILD)/lib/client.o
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) -O1 -g -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror $< -lpthread -o $@
+	$(Q)$(CC) -O1 -g -fno-omit-frame-pointer -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror \
+		-Iinclude $< $(BUILD)/lib/client.o -lpthread -o $@
 
 check: deps
 	$(Q)$(MAKE) --no-print-directory all

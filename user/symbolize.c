@@ -3,11 +3,10 @@
  * symbolize.c - see symbolize.h.
  *
  * Owns: the /proc/PID/maps line grammar, the address -> file offset -> ELF
- * virtual address math, choosing one symbol among aliases, and the caches
- * (per pid: maps and interned strings; shared: symbol tables, LRU).
- * Must not: print, keep an fd or an Elf handle past the function that opened
- * it, mmap ELF files (a file truncated under us would SIGBUS), or read a
- * byte of an ELF file before checking it lies inside the file.
+ * virtual address math, opening what a mapping maps, and the caches (per
+ * pid: maps and interned strings; shared: symbol tables, LRU). Parsing an
+ * ELF file and choosing one symbol among aliases is elftab.c's.
+ * Must not: print, or keep an fd past the function that opened it.
  *
  * Load bias. For an address A in a mapping [start, end) of file offset
  * pgoff, the file offset of A is foff = A - start + pgoff. The PT_LOAD
@@ -26,7 +25,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <gelf.h>
 #include <inttypes.h>
 #include <libelf.h>
 #include <limits.h>
@@ -37,15 +35,12 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include "elftab.h"
 #include "symbolize.h"
 #include "u64map.h"
 
 #define DEF_MAX_FILES 64
 #define DEF_MAX_BYTES ((size_t)256 << 20)
-#define MAX_LOADS     64	 /* PT_LOAD segments kept per file */
-#define MAX_SYMS      (1u << 24) /* symbols read per table */
-#define MAX_NAME      4096	 /* longer names are cut */
-#define MAX_WALK      16	 /* sized symbols nested around an address */
 #define MAX_VDSO      ((uint64_t)1 << 20)
 #define MIN_MAPPED    4096 /* page 0 is never mapped: no re-read for it */
 
@@ -71,29 +66,6 @@ struct pidinfo {
 	struct mapping *maps; /* sorted by start */
 	size_t nmaps;
 	struct ls_u64map strs; /* ls_hash_str -> struct pstr chain */
-};
-
-struct sym {
-	uint64_t addr;
-	uint32_t len;  /* extent: size, or up to the next symbol */
-	uint32_t name; /* offset in names */
-};
-
-struct load {
-	uint64_t off, filesz, vaddr;
-};
-
-/* The symbol table of one file, as lookups need it. */
-struct elfent {
-	struct elfent *prev, *next; /* LRU, most recent first */
-	uint64_t key, dev, ino;
-	char *path;
-	struct load *loads;
-	size_t nloads;
-	struct sym *syms;
-	size_t nsyms;
-	char *names;
-	size_t bytes;
 };
 
 struct ls_symbolizer {
@@ -307,17 +279,6 @@ static struct mapping *map_find(struct pidinfo *p, uint64_t addr)
 
 /* ---- the symbol cache ---- */
 
-static void elfent_free(struct elfent *e)
-{
-	if (!e)
-		return;
-	free(e->path);
-	free(e->loads);
-	free(e->syms);
-	free(e->names);
-	free(e);
-}
-
 static void lru_unlink(struct ls_symbolizer *s, struct elfent *e)
 {
 	if (e->prev)
@@ -372,7 +333,7 @@ static void cache_trim(struct ls_symbolizer *s)
 		s->st.cached_files--;
 		s->st.cached_bytes -= e->bytes;
 		s->st.evictions++;
-		elfent_free(e);
+		ls_elftab_free(e);
 	}
 }
 
@@ -387,403 +348,6 @@ static bool cache_add(struct ls_symbolizer *s, struct elfent *e)
 	s->st.cached_bytes += e->bytes;
 	cache_trim(s);
 	return true;
-}
-
-/* ---- ELF input: a file (pread) or a memory image (the vdso) ---- */
-
-struct src {
-	int fd;		    /* -1 for a memory image */
-	unsigned char *mem; /* the image, or NULL */
-	uint64_t size;
-};
-
-static bool src_read(const struct src *in, void *buf, size_t n, uint64_t off)
-{
-	if (off > in->size || n > in->size - off)
-		return false;
-	if (in->mem) {
-		memcpy(buf, in->mem + off, n);
-		return true;
-	}
-	return pread(in->fd, buf, n, (off_t)off) == (ssize_t)n;
-}
-
-static uint64_t rd(const unsigned char *p, unsigned int n, bool be)
-{
-	uint64_t v = 0;
-	unsigned int i;
-
-	for (i = 0; i < n; i++)
-		v = (v << 8) | p[be ? i : n - 1 - i];
-	return v;
-}
-
-/* Where the header fields are, per ELF class. */
-struct elf_layout {
-	unsigned int ehsize, word, phoff, shoff, phentsize, phnum, shentsize,
-		shnum, shdr, phdr, sh_size, sh_info;
-};
-
-static const struct elf_layout layout32 = {
-	.ehsize = 52,
-	.word = 4,
-	.phoff = 28,
-	.shoff = 32,
-	.phentsize = 42,
-	.phnum = 44,
-	.shentsize = 46,
-	.shnum = 48,
-	.shdr = 40,
-	.phdr = 32,
-	.sh_size = 20,
-	.sh_info = 28,
-};
-static const struct elf_layout layout64 = {
-	.ehsize = 64,
-	.word = 8,
-	.phoff = 32,
-	.shoff = 40,
-	.phentsize = 54,
-	.phnum = 56,
-	.shentsize = 58,
-	.shnum = 60,
-	.shdr = 64,
-	.phdr = 56,
-	.sh_size = 32,
-	.sh_info = 44,
-};
-
-static bool table_fits(uint64_t off, uint64_t num, uint64_t entsize,
-		       uint64_t want, uint64_t size)
-{
-	if (!num)
-		return true;
-	if (entsize != want || off > size)
-		return false;
-	return num <= (size - off) / entsize;
-}
-
-/*
- * Before libelf sees the file: the program and section header tables,
- * counts included (extended numbering too), lie inside it.
- */
-static bool elf_tables_fit(const struct src *in)
-{
-	const struct elf_layout *L;
-	unsigned char h[64], s0[64];
-	uint64_t phoff, shoff, phnum, shnum;
-	bool be;
-
-	if (!src_read(in, h, 52, 0) || memcmp(h, ELFMAG, SELFMAG) ||
-	    (h[EI_CLASS] != ELFCLASS32 && h[EI_CLASS] != ELFCLASS64) ||
-	    (h[EI_DATA] != ELFDATA2LSB && h[EI_DATA] != ELFDATA2MSB))
-		return false;
-	L = h[EI_CLASS] == ELFCLASS64 ? &layout64 : &layout32;
-	be = h[EI_DATA] == ELFDATA2MSB;
-	if (!src_read(in, h, L->ehsize, 0))
-		return false;
-	phoff = rd(h + L->phoff, L->word, be);
-	shoff = rd(h + L->shoff, L->word, be);
-	phnum = rd(h + L->phnum, 2, be);
-	shnum = rd(h + L->shnum, 2, be);
-	if ((shnum == 0 && shoff) || phnum == PN_XNUM) {
-		if (!src_read(in, s0, L->shdr, shoff))
-			return false;
-		if (shnum == 0)
-			shnum = rd(s0 + L->sh_size, L->word, be);
-		if (phnum == PN_XNUM)
-			phnum = rd(s0 + L->sh_info, 4, be);
-	}
-	return table_fits(phoff, phnum, rd(h + L->phentsize, 2, be), L->phdr,
-			  in->size) &&
-	       table_fits(shoff, shnum, rd(h + L->shentsize, 2, be), L->shdr,
-			  in->size);
-}
-
-static bool in_file(const GElf_Shdr *sh, uint64_t size)
-{
-	return sh->sh_type != SHT_NOBITS && sh->sh_offset <= size &&
-	       sh->sh_size <= size - sh->sh_offset;
-}
-
-static int loads_read(struct elfent *e, Elf *elf, uint64_t size)
-{
-	GElf_Phdr ph;
-	size_t n, i;
-
-	if (elf_getphdrnum(elf, &n) || !n)
-		return 0;
-	e->loads = calloc(n < MAX_LOADS ? n : MAX_LOADS, sizeof(*e->loads));
-	if (!e->loads)
-		return -ENOMEM;
-	for (i = 0; i < n && i < INT_MAX && e->nloads < MAX_LOADS; i++) {
-		if (!gelf_getphdr(elf, (int)i, &ph) || ph.p_type != PT_LOAD)
-			continue;
-		if (ph.p_offset > size || ph.p_filesz > size - ph.p_offset)
-			continue; /* truncated file: that part is not there */
-		e->loads[e->nloads++] = (struct load){
-			.off = ph.p_offset,
-			.filesz = ph.p_filesz,
-			.vaddr = ph.p_vaddr,
-		};
-	}
-	return 0;
-}
-
-/* A symbol before sorting: what choosing among aliases needs. */
-struct tsym {
-	uint64_t addr, size, secend;
-	const char *name;
-	unsigned char bind;
-};
-
-static int underscores(const char *s)
-{
-	int n = 0;
-
-	while (s[n] == '_')
-		n++;
-	return n;
-}
-
-static int bind_rank(unsigned char bind)
-{
-	return bind == STB_GLOBAL ? 0 : bind == STB_WEAK ? 1 : 2;
-}
-
-/*
- * By address; at one address the preferred alias first: sized, fewest
- * leading underscores (write over __write), global over weak over local,
- * shortest, then alphabetical so the choice is stable.
- */
-static int tsym_cmp(const void *a, const void *b)
-{
-	const struct tsym *x = a, *y = b;
-	size_t lx, ly;
-	int d;
-
-	if (x->addr != y->addr)
-		return x->addr < y->addr ? -1 : 1;
-	if (!x->size != !y->size)
-		return !x->size ? 1 : -1;
-	d = underscores(x->name) - underscores(y->name);
-	if (!d)
-		d = bind_rank(x->bind) - bind_rank(y->bind);
-	if (d)
-		return d;
-	lx = strlen(x->name);
-	ly = strlen(y->name);
-	if (lx != ly)
-		return lx < ly ? -1 : 1;
-	return strcmp(x->name, y->name);
-}
-
-/*
- * How far symbol @i of the sorted, deduplicated @t reaches: its size, or
- * for a zero-sized one up to the next symbol and at most to the end of its
- * section (one byte if neither is known).
- */
-static uint32_t extent(const struct tsym *t, size_t n, size_t i)
-{
-	uint64_t a = t[i].addr, end;
-
-	if (t[i].size)
-		end = a + t[i].size < a ? UINT64_MAX : a + t[i].size;
-	else {
-		end = i + 1 < n ? t[i + 1].addr : UINT64_MAX;
-		if (t[i].secend > a && t[i].secend < end)
-			end = t[i].secend;
-		if (end == UINT64_MAX)
-			end = a + 1;
-	}
-	return end - a > UINT32_MAX ? UINT32_MAX : (uint32_t)(end - a);
-}
-
-/* Sort, keep one symbol per address, copy names out of libelf's buffers. */
-static int syms_build(struct elfent *e, struct tsym *t, size_t n)
-{
-	size_t i, k = 0, total = 0, len;
-
-	qsort(t, n, sizeof(*t), tsym_cmp);
-	for (i = 0; i < n; i++)
-		if (!k || t[k - 1].addr != t[i].addr)
-			t[k++] = t[i];
-	for (i = 0; i < k; i++) {
-		len = strnlen(t[i].name, MAX_NAME);
-		if (total + len + 1 > UINT32_MAX)
-			break;
-		total += len + 1;
-	}
-	k = i;
-	e->syms = malloc(k * sizeof(*e->syms) + 1);
-	e->names = malloc(total + 1);
-	if (!e->syms || !e->names)
-		return -ENOMEM;
-	for (i = 0, total = 0; i < k; i++) {
-		len = strnlen(t[i].name, MAX_NAME);
-		e->syms[i] = (struct sym){ .addr = t[i].addr,
-					   .len = extent(t, k, i),
-					   .name = (uint32_t)total };
-		memcpy(e->names + total, t[i].name, len);
-		e->names[total + len] = 0;
-		total += len + 1;
-	}
-	e->nsyms = k;
-	return 0;
-}
-
-static bool sym_wanted(const GElf_Sym *sym)
-{
-	int type = GELF_ST_TYPE(sym->st_info);
-
-	if (type != STT_FUNC && type != STT_GNU_IFUNC)
-		return false;
-	if (sym->st_shndx == SHN_UNDEF)
-		return false;
-	return sym->st_shndx < SHN_LORESERVE || sym->st_shndx == SHN_XINDEX;
-}
-
-/* The section headers a symbol table needs, checked against the file. */
-struct symtab_ctx {
-	Elf *elf;
-	uint64_t size;		/* of the file */
-	const uint64_t *secend; /* per section: sh_addr + sh_size, or 0 */
-	size_t shnum;
-};
-
-/* Where a symbol's section ends, 0 if unknown (special or bad index). */
-static uint64_t sec_end(const struct symtab_ctx *c, size_t shndx)
-{
-	if (shndx >= SHN_LORESERVE || shndx >= c->shnum)
-		return 0;
-	return c->secend[shndx];
-}
-
-static Elf_Data *symtab_data(const struct symtab_ctx *c, size_t idx,
-			     GElf_Shdr *sh)
-{
-	Elf_Scn *scn = elf_getscn(c->elf, idx), *str;
-	GElf_Shdr ssh;
-
-	if (!scn || !gelf_getshdr(scn, sh) || !in_file(sh, c->size))
-		return NULL;
-	if (!sh->sh_link || sh->sh_link >= c->shnum)
-		return NULL;
-	str = elf_getscn(c->elf, sh->sh_link);
-	if (!str || !gelf_getshdr(str, &ssh) || ssh.sh_type != SHT_STRTAB ||
-	    !in_file(&ssh, c->size))
-		return NULL;
-	return elf_getdata(scn, NULL);
-}
-
-static int symtab_load(struct elfent *e, const struct symtab_ctx *c, size_t idx)
-{
-	size_t symsz = gelf_fsize(c->elf, ELF_T_SYM, 1, EV_CURRENT), n, i, k;
-	struct tsym *t;
-	const char *name;
-	Elf_Data *d;
-	GElf_Shdr sh;
-	GElf_Sym sym;
-	int err;
-
-	d = symtab_data(c, idx, &sh);
-	if (!d || !symsz)
-		return -ENOEXEC;
-	n = sh.sh_size / symsz;
-	n = n < MAX_SYMS ? n : MAX_SYMS;
-	t = malloc(n * sizeof(*t) + 1);
-	if (!t)
-		return -ENOMEM;
-	for (i = 1, k = 0; i < n && gelf_getsym(d, (int)i, &sym); i++) {
-		if (!sym_wanted(&sym))
-			continue;
-		name = elf_strptr(c->elf, sh.sh_link, sym.st_name);
-		if (!name || !*name)
-			continue;
-		t[k++] = (struct tsym){
-			.addr = sym.st_value,
-			.size = sym.st_size,
-			.secend = sec_end(c, sym.st_shndx),
-			.name = name,
-			.bind = GELF_ST_BIND(sym.st_info),
-		};
-	}
-	err = syms_build(e, t, k);
-	free(t);
-	return err;
-}
-
-static void syms_reset(struct elfent *e)
-{
-	free(e->syms);
-	free(e->names);
-	e->syms = NULL;
-	e->names = NULL;
-	e->nsyms = 0;
-}
-
-/* Section ends (for zero-sized symbols) and the symbol tables' indexes. */
-static void sections_scan(Elf *elf, size_t shnum, uint64_t *secend,
-			  size_t *symtab, size_t *dynsym)
-{
-	GElf_Shdr sh;
-	Elf_Scn *scn;
-	size_t i;
-
-	for (i = 1; i < shnum; i++) {
-		scn = elf_getscn(elf, i);
-		if (!scn || !gelf_getshdr(scn, &sh))
-			continue;
-		if ((sh.sh_flags & SHF_ALLOC) &&
-		    sh.sh_addr + sh.sh_size > sh.sh_addr)
-			secend[i] = sh.sh_addr + sh.sh_size;
-		if (sh.sh_type == SHT_SYMTAB && !*symtab)
-			*symtab = i;
-		if (sh.sh_type == SHT_DYNSYM && !*dynsym)
-			*dynsym = i;
-	}
-}
-
-/* .symtab when it has functions, else .dynsym. Bad tables are skipped. */
-static int syms_read(struct elfent *e, Elf *elf, uint64_t size)
-{
-	struct symtab_ctx c = { .elf = elf, .size = size };
-	size_t symtab = 0, dynsym = 0;
-	uint64_t *secend;
-	int err = 0;
-
-	if (elf_getshdrnum(elf, &c.shnum) || c.shnum < 2)
-		return 0;
-	secend = calloc(c.shnum, sizeof(*secend));
-	if (!secend)
-		return -ENOMEM;
-	c.secend = secend;
-	sections_scan(elf, c.shnum, secend, &symtab, &dynsym);
-	if (symtab)
-		err = symtab_load(e, &c, symtab);
-	if (err != -ENOMEM && !e->nsyms && dynsym) {
-		syms_reset(e);
-		err = symtab_load(e, &c, dynsym);
-	}
-	if (err)
-		syms_reset(e);
-	free(secend);
-	return err == -ENOMEM ? err : 0;
-}
-
-static int elf_parse(struct elfent *e, Elf *elf, uint64_t size)
-{
-	GElf_Ehdr eh;
-	int err;
-
-	if (elf_kind(elf) != ELF_K_ELF || !gelf_getehdr(elf, &eh))
-		return -ENOEXEC;
-	if (eh.e_type != ET_EXEC && eh.e_type != ET_DYN)
-		return -ENOEXEC;
-	err = loads_read(e, elf, size);
-	if (err || !e->nloads)
-		return err;
-	return syms_read(e, elf, size);
 }
 
 static struct elfent *elfent_new(const struct mapping *m)
@@ -803,44 +367,23 @@ static struct elfent *elfent_new(const struct mapping *m)
 	return e;
 }
 
-static size_t elfent_bytes(const struct elfent *e)
-{
-	size_t n = sizeof(*e) + strlen(e->path) + 1;
-
-	n += e->nloads * sizeof(*e->loads) + e->nsyms * sizeof(*e->syms);
-	if (e->nsyms) {
-		const struct sym *last = &e->syms[e->nsyms - 1];
-
-		n += last->name + strlen(e->names + last->name) + 1;
-	}
-	return n;
-}
-
 /*
  * Parse @in as the file of @m and cache the result, usable or not. Sets
  * *@owned when it could not be cached: the caller frees it after use.
  */
 static struct elfent *elf_load(struct ls_symbolizer *s, const struct mapping *m,
-			       struct src *in, bool *owned)
+			       struct ls_elf_src *in, bool *owned)
 {
 	struct elfent *e = elfent_new(m);
-	int err = 0;
-	Elf *elf;
+	int err;
 
 	if (!e) {
 		s->nomem = true;
 		return NULL;
 	}
 	s->st.elf_opens++;
-	if (elf_tables_fit(in)) {
-		elf = in->mem ? elf_memory((char *)in->mem, in->size)
-			      : elf_begin(in->fd, ELF_C_READ, NULL);
-		if (elf) {
-			err = elf_parse(e, elf, in->size);
-			elf_end(elf);
-		}
-	}
-	e->bytes = elfent_bytes(e);
+	err = ls_elftab_read(e, in);
+	e->bytes = ls_elftab_bytes(e);
 	if (err == -ENOMEM)
 		s->nomem = true;
 	*owned = err == -ENOMEM || !cache_add(s, e);
@@ -890,7 +433,7 @@ static struct elfent *file_elf(struct ls_symbolizer *s, struct pidinfo *p,
 			       struct mapping *m, bool *owned)
 {
 	struct elfent *e = cache_find(s, m);
-	struct src in = { .fd = -1 };
+	struct ls_elf_src in = { .fd = -1 };
 
 	if (e || m->unreadable)
 		return e;
@@ -947,7 +490,7 @@ static uint64_t hash_bytes(const unsigned char *p, uint64_t n)
 static struct elfent *vdso_elf(struct ls_symbolizer *s, struct pidinfo *p,
 			       struct mapping *m, bool *owned)
 {
-	struct src in = { .fd = -1 };
+	struct ls_elf_src in = { .fd = -1 };
 	struct elfent *e = m->hashed ? cache_find(s, m) : NULL;
 
 	if (e || m->unreadable)
@@ -981,55 +524,6 @@ static struct elfent *mapping_elf(struct ls_symbolizer *s, struct pidinfo *p,
 
 /* ---- lookups ---- */
 
-/* File offset -> ELF virtual address, through the PT_LOAD holding it. */
-static bool file_to_vaddr(const struct elfent *e, uint64_t foff, uint64_t page,
-			  uint64_t *va)
-{
-	const struct load *l;
-	uint64_t lo, hi;
-	size_t i;
-
-	for (i = 0; i < e->nloads; i++) {
-		l = &e->loads[i];
-		if (foff - l->off < l->filesz) {
-			*va = foff - l->off + l->vaddr;
-			return true;
-		}
-	}
-	/* The page slack a segment's mapping has on either side. */
-	for (i = 0; i < e->nloads; i++) {
-		l = &e->loads[i];
-		lo = l->off & ~(page - 1);
-		hi = (l->off + l->filesz + page - 1) & ~(page - 1);
-		if (foff >= lo && foff < hi) {
-			*va = foff - l->off + l->vaddr;
-			return true;
-		}
-	}
-	return false;
-}
-
-/* The nearest symbol at or below @va whose extent holds @va. */
-static const struct sym *sym_find(const struct elfent *e, uint64_t va)
-{
-	size_t lo = 0, hi = e->nsyms, mid, k;
-	const struct sym *y;
-
-	while (lo < hi) {
-		mid = lo + (hi - lo) / 2;
-		if (e->syms[mid].addr <= va)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	for (k = 0; k < MAX_WALK && lo > 0; k++, lo--) {
-		y = &e->syms[lo - 1];
-		if (va - y->addr < y->len)
-			return y;
-	}
-	return NULL;
-}
-
 /*
  * Fill @f for @addr, looked up at addr - 1 when @adjust (a return
  * address). False when no named mapping holds it.
@@ -1050,17 +544,18 @@ static bool resolve_one(struct ls_symbolizer *s, struct pidinfo *p,
 	f->binary = m->path;
 	f->offset = look - m->start + m->pgoff + delta;
 	e = mapping_elf(s, p, m, &owned);
-	if (!e || !file_to_vaddr(e, look - m->start + m->pgoff, s->page, &va))
+	if (!e ||
+	    !ls_elftab_to_vaddr(e, look - m->start + m->pgoff, s->page, &va))
 		goto out;
 	f->offset = va + delta;
-	y = sym_find(e, va);
+	y = ls_elftab_find(e, va);
 	if (y)
 		f->function = intern(s, p, e->names + y->name);
 	if (f->function)
 		f->offset = va - y->addr + delta;
 out:
 	if (owned)
-		elfent_free(e);
+		ls_elftab_free(e);
 	return true;
 }
 
@@ -1102,7 +597,7 @@ void ls_sym_free(struct ls_symbolizer *s)
 	ls_u64map_free(&s->pids);
 	for (e = s->head; e; e = next) {
 		next = e->next;
-		elfent_free(e);
+		ls_elftab_free(e);
 	}
 	ls_u64map_free(&s->elfs);
 	free(s);
