@@ -64,7 +64,7 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(UNIT_SRCS))
 WORKLOAD_SRCS := $(wildcard tests/bpf/workloads/*.c)
 WORKLOAD_BINS := $(patsubst tests/bpf/workloads/%.c,$(BUILD)/tests/workloads/%,$(WORKLOAD_SRCS))
 
-.PHONY: all deps check unit demo install clean bench fuzz format
+.PHONY: all deps check unit demo install clean bench fuzz fuzz-build format
 .DELETE_ON_ERROR:
 
 LIBDIR ?= $(PREFIX)/lib
@@ -136,8 +136,34 @@ $(BUILD)/tests/workloads/%: tests/bpf/workloads/%.c $(BUILD)/lib/client.o
 	$(Q)$(CC) -O1 -g -fno-omit-frame-pointer -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror \
 		-Iinclude $< $(BUILD)/lib/client.o -lpthread -o $@
 
+# Fuzzing (libFuzzer, ASan+UBSan): every parser of outside input.
+# make fuzz FUZZ_SECONDS=60 runs each target that long on its corpus.
+FUZZ_SECONDS ?= 20
+FUZZ_BUILD := $(BUILD)/fuzz
+FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(FUZZ_BUILD)/%,$(FUZZ_SRCS))
+FUZZ_LIB_OBJS := $(patsubst user/%.c,$(FUZZ_BUILD)/lib/%.o,$(filter-out user/main.c,$(USER_SRCS)))
+FUZZ_CFLAGS := -g -O1 -std=gnu11 -D_GNU_SOURCE -Iinclude -Iuser -I$(BUILD) \
+	-DLEAKSCOPE_VERSION='"$(VERSION)"' -fsanitize=address,undefined
+
+$(FUZZ_BUILD)/lib/%.o: user/%.c $(wildcard user/*.h) include/leakscope/abi.h $(BUILD)/leakscope.skel.h
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+
+$(FUZZ_BUILD)/%: tests/fuzz/%.c $(FUZZ_LIB_OBJS)
+	$(call msg,FUZZ,$@)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer $< $(FUZZ_LIB_OBJS) \
+		$(LDLIBS) -o $@
+
+fuzz-build: $(FUZZ_BINS)
+
+fuzz: deps
+	$(Q)$(MAKE) --no-print-directory fuzz-build
+	$(Q)BUILD=$(BUILD) FUZZ_SECONDS=$(FUZZ_SECONDS) PYTHON=$(PYTHON) tests/run-all fuzz
+
 check: deps
-	$(Q)$(MAKE) --no-print-directory all
+	$(Q)$(MAKE) --no-print-directory all fuzz-build
 	$(Q)BUILD=$(BUILD) PYTHON=$(PYTHON) tests/run-all
 
 unit: all

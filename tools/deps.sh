@@ -10,6 +10,7 @@ packages=(
 	libbpf-dev bpftool		# BPF loading and skeleton generation
 	libelf-dev zlib1g-dev		# libbpf's own dependencies
 	libcmocka-dev			# unit tests
+	libclang-rt-dev			# libFuzzer and sanitizer runtimes
 	python3 python3-pytest		# BPF and end-to-end tests
 	locales				# a comma-decimal locale for the JSON tests
 	tmux procps iproute2		# e2e helpers (ps, ss)
