@@ -142,6 +142,10 @@ static int watch_option(struct parser *p, const char *name, const char *eq)
 		o->fail_on_leak = true;
 		return 0;
 	}
+	if (!strcmp(name, "--bpf-stats")) {
+		o->bpf_stats = true;
+		return 0;
+	}
 	if (strcmp(name, "--level") && strcmp(name, "--report") &&
 	    strcmp(name, "--format") && strcmp(name, "--temp-root") &&
 	    strcmp(name, "--grace") && strcmp(name, "--ring-size") &&
@@ -338,6 +342,7 @@ static bool is_flag(const char *name)
 		"--keep-orphans",
 		"--json",
 		"--test-per-exec",
+		"--bpf-stats",
 	};
 
 	for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++)
@@ -567,6 +572,8 @@ static const char usage_watch[] =
 	"  --events FILE           write every lifecycle event (fork, exec,\n"
 	"                          open, close, mmap, ...) as JSON lines\n"
 	"  --ring-size BYTES       event ring buffer size (default 4M)\n"
+	"  --bpf-stats             report the time spent in each of\n"
+	"                          leakscope's BPF programs (costs a little)\n"
 	"  -v, --verbose           say which attach points and cgroup are "
 	"used\n";
 

@@ -72,6 +72,7 @@ struct ls_opts {
 	const char *suppressions; /* --suppressions FILE */
 	const char *socket_path;  /* --socket PATH */
 	const char *socket_group; /* --socket-group GROUP */
+	bool bpf_stats;		  /* --bpf-stats */
 
 	/* run */
 	char **argv; /* CMD and its arguments, NULL-terminated */

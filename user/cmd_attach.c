@@ -89,6 +89,7 @@ int ls_cmd_attach(const struct ls_opts *o)
 		ls_watch_close(&w);
 		return err == -ENOMEM ? LS_EXIT_INTERNAL : LS_EXIT_CANNOT_WATCH;
 	}
+	ls_watch_started(&w);
 	ls_info("watching %s until %s", real,
 		timeout >= 0 ? "--duration ends" : "SIGINT or SIGTERM");
 	/* A signal is how attach is meant to end: not an interruption. */

@@ -203,6 +203,7 @@ static void check_load(struct doctor *d, enum ls_level level)
 		.level = level,
 		.ring_bytes = 1 << 16,
 		.on_event = no_events,
+		.probe_all = true,
 	};
 	uint64_t t = ls_now_ns();
 	int err = ls_bpf_start(&d->bpf, &cfg);
@@ -320,7 +321,7 @@ int ls_cmd_doctor(const struct ls_opts *o)
 	check_btf(&d);
 	check_lockdown(&d);
 	check_cgroup2(&d);
-	ls_hooks_probe(&hooks, o->level);
+	ls_hooks_probe(&hooks, o->level, true);
 	check_tracefs(&d, &hooks);
 	check_features(&d);
 	if (d.checks[1].ok && d.checks[2].ok)

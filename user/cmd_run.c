@@ -420,6 +420,7 @@ int ls_cmd_run(const struct ls_opts *o)
 	c.own_group = !isatty(STDIN_FILENO);
 	w.origin_ns = w.events.log_origin_ns = ls_now_ns();
 	started = spawn(cgroup, o->argv, &c, why, sizeof(why)) == 0;
+	ls_watch_started(&w);
 	if (started)
 		wait_child(&w, &c);
 	else

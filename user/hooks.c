@@ -387,8 +387,24 @@ static bool any_sys_tracepoint(const struct ls_hooks *h, enum ls_hook hook)
 	return false;
 }
 
+/* The generic sys_exit probes serve four groups: probe each once. */
+struct probe_memo {
+	signed char generic[LS_ATTACH_MAX]; /* -1 unknown, 0 no, 1 yes */
+};
+
+static bool probe_generic(struct probe_memo *m, const struct btf *vmlinux,
+			  enum ls_attach type)
+{
+	if (m->generic[type] < 0)
+		m->generic[type] = type == LS_ATTACH_GENERIC_TP_BTF
+					   ? probe_tp_btf(vmlinux, "sys_exit")
+					   : probe_raw_tp("sys_exit");
+	return m->generic[type];
+}
+
 static bool probe_one(struct ls_hooks *h, const struct btf *vmlinux,
-		      enum ls_hook hook, enum ls_attach type)
+		      struct probe_memo *memo, enum ls_hook hook,
+		      enum ls_attach type)
 {
 	const char *tp = probe_target[hook];
 
@@ -406,10 +422,9 @@ static bool probe_one(struct ls_hooks *h, const struct btf *vmlinux,
 			return tracepoint_exists(h, "sock", tp);
 		return is_syscall_hook(hook) && any_sys_tracepoint(h, hook);
 	case LS_ATTACH_GENERIC_TP_BTF:
-		return is_syscall_hook(hook) &&
-		       probe_tp_btf(vmlinux, "sys_exit");
 	case LS_ATTACH_GENERIC_RAW_TP:
-		return is_syscall_hook(hook) && probe_raw_tp("sys_exit");
+		return is_syscall_hook(hook) &&
+		       probe_generic(memo, vmlinux, type);
 	default:
 		return false;
 	}
@@ -420,11 +435,13 @@ static bool hook_needed(enum ls_hook hook, enum ls_level level)
 	return !is_syscall_hook(hook) || level >= LS_LEVEL_FULL;
 }
 
-int ls_hooks_probe(struct ls_hooks *h, enum ls_level level)
+int ls_hooks_probe(struct ls_hooks *h, enum ls_level level, bool all)
 {
 	struct btf *vmlinux = btf__load_vmlinux_btf();
+	struct probe_memo memo;
 	int err = 0;
 
+	memset(&memo, -1, sizeof(memo));
 	memset(h, 0, sizeof(*h));
 	if (libbpf_get_error(vmlinux))
 		vmlinux = NULL;
@@ -444,7 +461,10 @@ int ls_hooks_probe(struct ls_hooks *h, enum ls_level level)
 
 			if (t >= LS_ATTACH_MAX || (h->disabled & (1u << t)))
 				continue;
-			h->avail[k][t] = probe_one(h, vmlinux, k, t);
+			/* A watch needs the best that works, doctor all. */
+			if (!all && (h->chosen[k] || !hook_needed(k, level)))
+				break;
+			h->avail[k][t] = probe_one(h, vmlinux, &memo, k, t);
 			if (h->avail[k][t] && !h->chosen[k] &&
 			    hook_needed(k, level))
 				h->chosen[k] = t;

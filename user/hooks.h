@@ -28,14 +28,16 @@ struct ls_hooks {
 };
 
 /*
- * Probe every hook group and choose its attach type. Groups that @level does
+ * Probe the hook groups and choose each one's attach type: the first in the
+ * order of preference that works; with @all (doctor), also the others, to
+ * say what is available. Groups that @level does
  * not need are LS_ATTACH_NONE. Attach types named in the environment
  * variable LEAKSCOPE_DISABLE_ATTACH (comma-separated: fentry, tp_btf,
  * raw_tp, tracepoint, generic) are skipped, to test fallbacks.
  * Returns 0, or -EOPNOTSUPP if a group the level needs has no attach type
  * (ls_hooks.why says why).
  */
-int ls_hooks_probe(struct ls_hooks *h, enum ls_level level);
+int ls_hooks_probe(struct ls_hooks *h, enum ls_level level, bool all);
 
 /* Should the BPF program named @prog be loaded under these choices? */
 bool ls_hooks_want_prog(const struct ls_hooks *h, const char *prog);

@@ -200,6 +200,7 @@ int ls_bpf_start(struct ls_bpf *b, const struct ls_bpf_config *c)
 	int err;
 
 	memset(b, 0, sizeof(*b));
+	b->stats_fd = -1;
 	libbpf_set_print(print_libbpf);
 	b->ncpus = libbpf_num_possible_cpus();
 	err = ls_probe_bpf_allowed();
@@ -210,7 +211,7 @@ int ls_bpf_start(struct ls_bpf *b, const struct ls_bpf_config *c)
 			strerror(-err));
 		return -EPERM;
 	}
-	err = ls_hooks_probe(&b->hooks, c->level);
+	err = ls_hooks_probe(&b->hooks, c->level, c->probe_all);
 	if (err) {
 		for (int k = 0; k < LS_HOOK_MAX; k++)
 			if (b->hooks.why[k][0])
@@ -299,6 +300,9 @@ void ls_bpf_stop(struct ls_bpf *b)
 	b->rb = NULL;
 	leakscope_bpf__destroy(b->skel);
 	b->skel = NULL;
+	if (b->stats_fd >= 0)
+		close(b->stats_fd);
+	b->stats_fd = -1;
 }
 
 int ls_bpf_ring_fd(struct ls_bpf *b)
@@ -345,6 +349,38 @@ int ls_bpf_losses(struct ls_bpf *b, uint64_t out[LS_LOSS_MAX])
 int ls_bpf_event_counts(struct ls_bpf *b, uint64_t out[LS_EV_MAX])
 {
 	return percpu_sums(b, b->skel->maps.evcounts, out, LS_EV_MAX);
+}
+
+int ls_bpf_enable_stats(struct ls_bpf *b)
+{
+	/* Costs a clock read per program run: only on request. */
+	b->stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
+	return b->stats_fd < 0 ? -errno : 0;
+}
+
+int ls_bpf_prog_stats(struct ls_bpf *b, struct ls_prog_stat **out, size_t *n)
+{
+	struct bpf_program *p;
+	struct ls_prog_stat *s = calloc(b->n_programs + 1, sizeof(*s));
+
+	*n = 0;
+	if (!s)
+		return -ENOMEM;
+	bpf_object__for_each_program (p, b->skel->obj) {
+		struct bpf_prog_info info = { 0 };
+		__u32 len = sizeof(info);
+
+		if (!bpf_program__autoload(p) || *n > b->n_programs ||
+		    bpf_obj_get_info_by_fd(bpf_program__fd(p), &info, &len))
+			continue;
+		snprintf(s[*n].name, sizeof(s[*n].name), "%s",
+			 bpf_program__name(p));
+		s[*n].runs = info.run_cnt;
+		s[*n].ns = info.run_time_ns;
+		(*n)++;
+	}
+	*out = s;
+	return 0;
 }
 
 int ls_bpf_ctl(struct ls_bpf *b, struct ls_ctl *c)

@@ -16,6 +16,7 @@
 #include <sys/types.h>
 #include "leakscope/abi.h"
 #include "hooks.h"
+#include "report.h"
 
 struct leakscope_bpf;
 struct ring_buffer;
@@ -28,6 +29,7 @@ struct ls_bpf_config {
 	enum ls_level level;
 	uint32_t flags;	     /* LS_CFG_* */
 	uint32_t agent_tgid; /* --test-per-exec: children of its child */
+	bool probe_all;	     /* doctor: every attach type, not the first */
 	unsigned long ring_bytes;
 	const struct ls_temp_root_key *temp_roots; /* index = root number */
 	int n_temp_roots;
@@ -48,6 +50,7 @@ struct ls_bpf {
 	unsigned int n_sys_attached; /* syscall tracepoints attached */
 	char missing_sys[256];	     /* syscalls without a tracepoint here */
 	char err[320];		     /* why ls_bpf_start failed */
+	int stats_fd;		     /* bpf_enable_stats, or -1 */
 };
 
 /*
@@ -78,6 +81,11 @@ void ls_bpf_test_forget(struct ls_bpf *b, uint64_t test);
 uint64_t ls_bpf_losses_total(struct ls_bpf *b);
 /* The user stack @id (up to @max addresses); the count, or -errno. */
 int ls_bpf_stack(struct ls_bpf *b, int id, uint64_t *addrs, int max);
+
+/* BPF run-time statistics (--bpf-stats): start counting, then read one
+ * entry per loaded program into a malloc'd array. */
+int ls_bpf_enable_stats(struct ls_bpf *b);
+int ls_bpf_prog_stats(struct ls_bpf *b, struct ls_prog_stat **out, size_t *n);
 
 /* Seed the tables with what existed before the watch began. */
 int ls_bpf_add_baseline_proc(struct ls_bpf *b, uint32_t tgid,

@@ -7,12 +7,14 @@
 #include "cli.h"
 #include "commands.h"
 #include "log.h"
+#include "watch.h"
 
 int main(int argc, char **argv)
 {
 	struct ls_opts o;
 	char err[512];
 
+	ls_agent_start_ns = ls_now_ns();
 	if (ls_cli_parse(argc, argv, &o, err, sizeof(err))) {
 		ls_err("%s", err);
 		return LS_EXIT_USAGE;

@@ -110,6 +110,7 @@ void ls_report_free(struct ls_report *r)
 	for (size_t i = 0; i < r->n_tests; i++)
 		free(r->tests[i].name);
 	free(r->tests);
+	free(r->agent.progs);
 	for (int i = 0; i < r->n_notes; i++)
 		free(r->notes[i]);
 	memset(r, 0, sizeof(*r));

@@ -141,6 +141,17 @@ struct ls_report {
 		char error[256];
 	} cleanup;
 
+	/* leakscope's own cost */
+	struct {
+		double startup_ms; /* start to CMD's exec (run), to watching */
+		uint64_t max_rss_kib;
+		struct ls_prog_stat {
+			char name[32];
+			uint64_t runs, ns;
+		} * progs; /* --bpf-stats */
+		size_t n_progs;
+	} agent;
+
 	char *notes[16]; /* things the reader should know (not findings) */
 	int n_notes;
 };

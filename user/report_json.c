@@ -281,6 +281,34 @@ static void write_losses(struct ls_json *j, const struct ls_report *r)
 	ls_json_end_object(j);
 }
 
+static void write_agent(struct ls_json *j, const struct ls_report *r)
+{
+	ls_json_key(j, "agent");
+	ls_json_begin_object(j);
+	ls_json_kv_double(j, "startup_ms", r->agent.startup_ms, 3);
+	ls_json_kv_uint(j, "max_rss_kib", r->agent.max_rss_kib);
+	ls_json_key(j, "bpf_programs");
+	if (!r->agent.progs) {
+		ls_json_null(j);
+	} else {
+		ls_json_begin_array(j);
+		for (size_t i = 0; i < r->agent.n_progs; i++) {
+			const struct ls_prog_stat *p = &r->agent.progs[i];
+
+			ls_json_begin_object(j);
+			ls_json_kv_string(j, "name", p->name);
+			ls_json_kv_uint(j, "runs", p->runs);
+			ls_json_kv_uint(j, "ns", p->ns);
+			ls_json_kv_double(j, "ns_per_run",
+					  p->runs ? (double)p->ns / p->runs : 0,
+					  1);
+			ls_json_end_object(j);
+		}
+		ls_json_end_array(j);
+	}
+	ls_json_end_object(j);
+}
+
 static void write_cleanup(struct ls_json *j, const struct ls_report *r)
 {
 	ls_json_key(j, "cleanup");
@@ -341,6 +369,7 @@ int ls_report_write_json(const struct ls_report *r, FILE *f)
 	write_metrics(&j, r);
 	write_losses(&j, r);
 	write_cleanup(&j, r);
+	write_agent(&j, r);
 	ls_json_key(&j, "notes");
 	ls_json_begin_array(&j);
 	for (int i = 0; i < r->n_notes; i++)

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 #include "cgroup.h"
@@ -28,6 +29,13 @@ static int ls_group_id(const char *name, gid_t *gid)
 		return -ENOENT;
 	*gid = g->gr_gid;
 	return 0;
+}
+
+uint64_t ls_agent_start_ns;
+
+void ls_watch_started(struct ls_watch *w)
+{
+	w->report.agent.startup_ms = (ls_now_ns() - ls_agent_start_ns) / 1e6;
 }
 
 uint64_t ls_now_ns(void)
@@ -219,6 +227,9 @@ int ls_watch_start(struct ls_watch *w, const char *cgroup)
 	}
 	w->bpf_up = true;
 	w->origin_ns = w->events.log_origin_ns = ls_now_ns();
+	if (w->o->bpf_stats && (err = ls_bpf_enable_stats(&w->bpf)))
+		ls_warn("--bpf-stats: cannot enable BPF statistics: %s",
+			strerror(-err));
 	if (w->o->level >= LS_LEVEL_STACKS && !(w->sym = ls_sym_new()))
 		return -ENOMEM;
 	record_attach(w);
@@ -275,6 +286,17 @@ enum ls_wake ls_watch_wait(struct ls_watch *w, int fd, long timeout_ms,
 	if (fd >= 0)
 		epoll_ctl(w->epfd, EPOLL_CTL_DEL, fd, NULL);
 	return wake;
+}
+
+static void read_agent(struct ls_watch *w)
+{
+	struct rusage ru;
+
+	if (!getrusage(RUSAGE_SELF, &ru))
+		w->report.agent.max_rss_kib = ru.ru_maxrss;
+	if (w->bpf.stats_fd >= 0)
+		ls_bpf_prog_stats(&w->bpf, &w->report.agent.progs,
+				  &w->report.agent.n_progs);
 }
 
 static void read_metrics(struct ls_watch *w)
@@ -375,6 +397,7 @@ int ls_watch_conclude(struct ls_watch *w)
 		err = ls_ledger_conclude(&w->ledger, &w->report);
 	suppress(w);
 	read_metrics(w);
+	read_agent(w);
 	if (w->o->level < LS_LEVEL_FULL)
 		ls_report_note(&w->report, "level snapshot: temporary files "
 					   "are not tracked; use --level full");

@@ -94,6 +94,10 @@ int ls_watch_write_reports(struct ls_watch *w);
 void ls_watch_close(struct ls_watch *w);
 
 uint64_t ls_now_ns(void);
+/* When the agent started (set in main), for the startup time it reports. */
+extern uint64_t ls_agent_start_ns;
+/* CMD runs (run) or the watch is on (attach): the startup time is now. */
+void ls_watch_started(struct ls_watch *w);
 void ls_sleep_ms(unsigned int ms);
 
 #endif

@@ -10,8 +10,10 @@
  * return addresses (one at the very end of a function), stripped files
  * (file-relative offsets, checked against dl_iterate_phdr's load bias),
  * libc's write, the vdso, addresses in no mapping, deleted files, maps that
- * grow after the first read, the cache (10k resolves, LRU bounds), and ELF
- * files broken in every header field the parser reads.
+ * grow after the first read, the cache (10k resolves, LRU bounds), files
+ * the symbolizer may not read (as root: target and resolver run in children
+ * that drop to uid 65534), and ELF files broken in every header field the
+ * parser reads.
  *
  * Must not: write outside its mkdtemp directory, or leave a child behind.
  * Skips when gcc is not installed; symtarget.c is found next to this file
@@ -22,6 +24,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <grp.h>
 #include <inttypes.h>
 #include <libgen.h>
 #include <limits.h>
@@ -36,6 +39,7 @@
 
 #define MAX_VALS  192
 #define MAX_FILES 96
+#define NOBODY	  65534 /* the uid and gid unprivileged children run as */
 
 /* What the group setup built, shared by every test. */
 static struct {
@@ -167,12 +171,21 @@ static bool child_line(struct child *c)
 	return strcmp(line, "ready\n") != 0;
 }
 
+/* No groups, uid and gid NOBODY, no capabilities left. */
+static bool drop_privileges(void)
+{
+	return !setgroups(0, NULL) && !setresgid(NOBODY, NOBODY, NOBODY) &&
+	       !setresuid(NOBODY, NOBODY, NOBODY);
+}
+
 static void child_exec(const char *exe, const char *lib, const char **files,
-		       int in[2], int out[2])
+		       int in[2], int out[2], bool drop)
 {
 	const char *argv[MAX_FILES + 3];
 	int i = 0;
 
+	if (drop && !drop_privileges())
+		_exit(126);
 	dup2(in[0], 0);
 	dup2(out[1], 1);
 	close(in[0]);
@@ -188,9 +201,12 @@ static void child_exec(const char *exe, const char *lib, const char **files,
 	_exit(127);
 }
 
-/* Start @exe with @lib and @files mapped; read its lines up to "ready". */
-static void child_start(struct child *c, const char *exe, const char *lib,
-			const char **files)
+/*
+ * Start @exe with @lib and @files mapped, as uid NOBODY if @drop; read its
+ * lines up to "ready".
+ */
+static void child_start_as(struct child *c, const char *exe, const char *lib,
+			   const char **files, bool drop)
 {
 	int in[2], out[2];
 
@@ -201,7 +217,7 @@ static void child_start(struct child *c, const char *exe, const char *lib,
 	c->pid = fork();
 	assert_true(c->pid >= 0);
 	if (c->pid == 0)
-		child_exec(exe, lib, files, in, out);
+		child_exec(exe, lib, files, in, out, drop);
 	close(in[0]);
 	close(out[1]);
 	c->in = fdopen(in[1], "w");
@@ -214,6 +230,12 @@ static void child_start(struct child *c, const char *exe, const char *lib,
 		print_error("%s did not get ready\n", exe);
 		fail();
 	}
+}
+
+static void child_start(struct child *c, const char *exe, const char *lib,
+			const char **files)
+{
+	child_start_as(c, exe, lib, files, false);
 }
 
 /* EOF on its stdin ends it; reap it. */
@@ -848,28 +870,185 @@ static void test_deleted_file(void **state)
 	child_stop(c);
 }
 
-/* Unreadable (as non-root): the name, no function, the file offset. */
+/* ---- a file the symbolizer may not read ---- */
+
+/* What a resolver child found, sent back through a pipe. */
+struct remote {
+	int rc, rc_main;
+	bool readable; /* the child could open the file: nothing to test */
+	struct {
+		uint64_t addr, offset;
+		bool has_bin, has_fn;
+		char bin[PATH_MAX], fn[128];
+	} f[3];
+};
+
+static void remote_put(struct remote *r, int i, const struct ls_frame *f)
+{
+	r->f[i].addr = f->addr;
+	r->f[i].offset = f->offset;
+	r->f[i].has_bin = f->binary;
+	r->f[i].has_fn = f->function;
+	snprintf(r->f[i].bin, sizeof(r->f[i].bin), "%s",
+		 f->binary ? f->binary : "");
+	snprintf(r->f[i].fn, sizeof(r->f[i].fn), "%s",
+		 f->function ? f->function : "");
+}
+
+static struct ls_frame remote_get(const struct remote *r, int i)
+{
+	return (struct ls_frame){
+		.addr = r->f[i].addr,
+		.binary = r->f[i].has_bin ? r->f[i].bin : NULL,
+		.function = r->f[i].has_fn ? r->f[i].fn : NULL,
+		.offset = r->f[i].offset,
+	};
+}
+
+/*
+ * In a child that has dropped to NOBODY: can it open @path; @addr resolved
+ * as resolve2 does ([0], [1]) and @main exactly ([2]), with its own copy
+ * of @s. Writes a struct remote to @fd; exit 77 if it cannot drop.
+ */
+static void resolver_child(struct ls_symbolizer *s, pid_t pid, const char *path,
+			   uint64_t addr, uint64_t main, int fd)
+{
+	static struct remote r;
+	uint64_t addrs[2] = { addr, addr };
+	struct ls_frame f[2];
+	const char *p = (const char *)&r;
+	size_t off = 0;
+	int rfd;
+
+	if (!drop_privileges())
+		_exit(77);
+	rfd = open(path, O_RDONLY | O_CLOEXEC);
+	r.readable = rfd >= 0;
+	if (rfd >= 0)
+		close(rfd);
+	r.rc = ls_sym_resolve(s, pid, addrs, 2, true, f);
+	remote_put(&r, 0, &f[0]);
+	remote_put(&r, 1, &f[1]);
+	r.rc_main = ls_sym_resolve(s, pid, &main, 1, false, f);
+	remote_put(&r, 2, &f[0]);
+	while (off < sizeof(r)) {
+		ssize_t w = write(fd, p + off, sizeof(r) - off);
+
+		if (w <= 0)
+			_exit(1);
+		off += w;
+	}
+	_exit(0);
+}
+
+/* Run resolver_child; false if it could not drop its privileges. */
+static bool resolve_as_nobody(struct ls_symbolizer *s, pid_t pid,
+			      const char *path, uint64_t addr, uint64_t main,
+			      struct remote *r)
+{
+	size_t got = 0;
+	ssize_t n;
+	int p[2], status;
+	pid_t k;
+
+	assert_int_equal(pipe2(p, O_CLOEXEC), 0);
+	fflush(NULL);
+	k = fork();
+	assert_true(k >= 0);
+	if (k == 0) {
+		close(p[0]);
+		resolver_child(s, pid, path, addr, main, p[1]);
+	}
+	close(p[1]);
+	while ((n = read(p[0], (char *)r + got, sizeof(*r) - got)) > 0)
+		got += n;
+	close(p[0]);
+	assert_int_equal(waitpid(k, &status, 0), k);
+	assert_true(WIFEXITED(status));
+	if (WEXITSTATUS(status) == 77)
+		return false;
+	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_int_equal(got, sizeof(*r));
+	return true;
+}
+
+/* Can a child give up root here (not in a user namespace without 65534)? */
+static bool can_drop(void)
+{
+	int status;
+	pid_t k;
+
+	fflush(NULL);
+	k = fork();
+	if (k == 0)
+		_exit(drop_privileges() ? 0 : 1);
+	return k > 0 && waitpid(k, &status, 0) == k && WIFEXITED(status) &&
+	       WEXITSTATUS(status) == 0;
+}
+
+/* Let NOBODY reach the targets: through fx.dir, and read and run them. */
+static void open_up_targets(mode_t dir_mode)
+{
+	assert_int_equal(chmod(fx.dir, dir_mode), 0);
+	assert_int_equal(chmod(fx.pie, 0755), 0);
+	assert_int_equal(chmod(fx.lib, 0755), 0);
+}
+
+/*
+ * Unreadable: the name, no function, the file offset. Root reads mode 000
+ * files, so as root the target and the resolver run in children that drop
+ * to NOBODY (the resolver reports back through a pipe); a control address
+ * in a readable file proves the resolver could read the maps and ELF.
+ */
 static void test_unreadable_file(void **state)
 {
 	struct t *t = *state;
 	struct ls_symbolizer *s = t->s;
 	struct child *c = &t->c;
+	bool root = geteuid() == 0;
+	static struct remote r;
 	char copy[PATH_MAX];
-	struct ls_frame f[2];
+	struct ls_frame f[3];
 	uint64_t at;
 
 	need_targets();
-	if (geteuid() == 0)
-		skip(); /* root reads mode 000 files */
-	child_start(c, fx.pie, fx.lib, NULL);
+	if (root && !can_drop()) {
+		print_message("skipped: root cannot drop to uid %d here\n",
+			      NOBODY);
+		skip();
+	}
+	if (root)
+		open_up_targets(0711);
+	child_start_as(c, fx.pie, fx.lib, NULL, root);
 	snprintf(copy, sizeof(copy), "%s/t-unreadable", fx.dir);
 	copy_file(fx.pie, copy);
+	assert_int_equal(chmod(copy, 0644), 0);
 	at = child_map(c, copy);
 	assert_int_equal(chmod(copy, 0), 0);
-	resolve2(s, c->pid, at + 0x1010, f);
+	if (root) {
+		assert_true(resolve_as_nobody(s, c->pid, copy, at + 0x1010,
+					      val(c, "main"), &r));
+		for (int i = 0; i < 3; i++)
+			f[i] = remote_get(&r, i);
+		assert_int_equal(r.rc, 0);
+		assert_int_equal(r.rc_main, 0);
+		CHECK_FRAME(&f[2], fx.pie, "main", 0);
+	} else {
+		r.readable = readable(copy);
+		resolve2(s, c->pid, at + 0x1010, f);
+	}
+	if (r.readable) {
+		print_message("skipped: uid %d reads a mode 000 file here "
+			      "(capabilities?)\n",
+			      (int)(root ? NOBODY : geteuid()));
+		skip();
+	}
 	CHECK_FRAME(&f[0], copy, NULL, 0x1010);
+	CHECK_FRAME(&f[1], copy, NULL, 0x1010);
 	child_stop(c);
 	unlink(copy);
+	if (root)
+		open_up_targets(0700);
 }
 
 /* ---- malformed ELF files, mapped ---- */
