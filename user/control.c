@@ -4,6 +4,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,44 +12,187 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 #include "cgroup.h"
 #include "control.h"
 
-#define SEND_TIMEOUT_S 2 /* a client that does not read loses its link */
+/* Per reply: a client that has not read it by then loses its link. */
+#define SEND_DEADLINE_MS 2000
+#define RUN_BASE	 "/run/leakscope"
 
-static int make_dir(struct ls_control *c, const char *run_id)
+/*
+ * /run/leakscope, 0755 whatever the umask: --socket-group clients pass
+ * through it to their run's directory. False if it cannot be used.
+ */
+static bool run_base_ready(void)
 {
-	const char *base = "/run/leakscope", *tmp = getenv("TMPDIR");
 	struct stat st;
-	bool have_run =
-		!stat("/run", &st) && (!mkdir(base, 0755) || errno == EEXIST);
 
-	if (!have_run)
-		base = tmp && tmp[0] == '/' ? tmp : "/tmp";
+	if (!mkdir(RUN_BASE, 0755))
+		return !chmod(RUN_BASE, 0755);
+	if (errno != EEXIST || lstat(RUN_BASE, &st) || !S_ISDIR(st.st_mode))
+		return false;
+	/* Root's and not 0755: left by an older run under a tight umask.
+	 * It is leakscope's, so root puts it right. */
+	if (st.st_uid == 0 && geteuid() == 0 && (st.st_mode & 07777) != 0755)
+		chmod(RUN_BASE, 0755);
+	return true;
+}
+
+/* @c->dir under @base, and the socket's path in it; -errno. */
+static int make_run_dir(struct ls_control *c, const char *base,
+			const char *run_id)
+{
+	/* Both lengths first: nothing is made for a path that cannot fit. */
 	if (snprintf(c->dir, sizeof(c->dir), "%s/leakscope-%s", base, run_id) >=
-	    (int)sizeof(c->dir))
+		    (int)sizeof(c->dir) ||
+	    strlen(c->dir) + strlen("/control.sock") >= sizeof(c->path))
 		return -ENAMETOOLONG;
 	if (mkdir(c->dir, 0700))
 		return -errno;
+	/* mkdir's mode goes through the umask: say it exactly. */
+	if (chmod(c->dir, 0700)) {
+		int err = -errno;
+
+		rmdir(c->dir);
+		return err;
+	}
 	c->own_dir = true;
-	if (snprintf(c->path, sizeof(c->path), "%s/control.sock", c->dir) >=
-	    (int)sizeof(c->path))
-		return -ENAMETOOLONG;
+	snprintf(c->path, sizeof(c->path), "%s/control.sock", c->dir);
 	return 0;
 }
 
-static int bind_socket(struct ls_control *c)
+/*
+ * A private directory: under /run/leakscope, else (not root: that is
+ * root's, or no /run; or the path would not fit) under $TMPDIR or /tmp.
+ */
+static int make_dir(struct ls_control *c, const char *run_id, char *why,
+		    size_t whylen)
+{
+	const char *tmp = getenv("TMPDIR");
+	const char *bases[] = { RUN_BASE, tmp && tmp[0] == '/' ? tmp : "/tmp",
+				"/tmp" };
+	int err = -ENOENT;
+
+	for (size_t i = 0; i < sizeof(bases) / sizeof(bases[0]); i++) {
+		if (i == 0 && !run_base_ready())
+			continue;
+		err = make_run_dir(c, bases[i], run_id);
+		if (!err)
+			return 0;
+	}
+	if (err == -ENAMETOOLONG)
+		snprintf(why, whylen,
+			 "cannot make a directory for the control socket: "
+			 "%s/control.sock is longer than %zu bytes",
+			 c->dir, sizeof(c->path) - 1);
+	else
+		snprintf(why, whylen,
+			 "cannot make a directory for the control socket "
+			 "%s: %s",
+			 c->dir, strerror(-err));
+	c->dir[0] = c->path[0] = 0;
+	return err;
+}
+
+static int set_path(struct ls_control *c, const char *path, char *why,
+		    size_t whylen)
+{
+	if (strlen(path) >= sizeof(c->path)) {
+		snprintf(why, whylen, "--socket %s: longer than %zu bytes",
+			 path, sizeof(c->path) - 1);
+		return -ENAMETOOLONG;
+	}
+	snprintf(c->path, sizeof(c->path), "%s", path);
+	return 0;
+}
+
+/* Does someone accept on @sa? Refused means nobody: a dead agent's. */
+static bool socket_live(const struct sockaddr_un *sa)
+{
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	bool live = fd < 0 ||
+		    !connect(fd, (const struct sockaddr *)sa, sizeof(*sa)) ||
+		    errno != ECONNREFUSED;
+
+	if (fd >= 0)
+		close(fd);
+	return live;
+}
+
+/*
+ * The path is taken. Replace it only if it is a socket nobody listens on
+ * any more (an agent that died); a live agent's socket or any other file
+ * is not ours to delete.
+ */
+static int replace_stale(struct ls_control *c, const struct sockaddr_un *sa,
+			 char *why, size_t whylen)
+{
+	struct stat was, now;
+
+	if (lstat(c->path, &was))
+		return errno == ENOENT ? 0 : -errno; /* gone meanwhile */
+	if (!S_ISSOCK(was.st_mode) || socket_live(sa)) {
+		snprintf(why, whylen, "control socket %s: %s", c->path,
+			 S_ISSOCK(was.st_mode)
+				 ? "in use (another agent listens there)"
+				 : "the path exists and is not a socket");
+		return -EADDRINUSE;
+	}
+	/* Still the same dead socket, not one bound since? */
+	if (lstat(c->path, &now) || now.st_dev != was.st_dev ||
+	    now.st_ino != was.st_ino || unlink(c->path)) {
+		snprintf(why, whylen, "control socket %s: in use", c->path);
+		return -EADDRINUSE;
+	}
+	return 0;
+}
+
+/* Bind and remember what we bound, so that close unlinks only that. */
+static int bind_own(struct ls_control *c, const struct sockaddr_un *sa)
+{
+	struct stat st;
+
+	if (bind(c->listen_fd, (const struct sockaddr *)sa, sizeof(*sa)))
+		return -errno;
+	if (lstat(c->path, &st))
+		return -errno;
+	c->own_sock = true;
+	c->sock_dev = st.st_dev;
+	c->sock_ino = st.st_ino;
+	return 0;
+}
+
+static int bind_socket(struct ls_control *c, char *why, size_t whylen)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int err;
 
 	memcpy(sa.sun_path, c->path, strlen(c->path) + 1);
 	c->listen_fd =
 		socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (c->listen_fd < 0)
 		return -errno;
-	if (bind(c->listen_fd, (struct sockaddr *)&sa, sizeof(sa)) ||
-	    listen(c->listen_fd, 64))
+	err = bind_own(c, &sa);
+	if (err == -EADDRINUSE && !(err = replace_stale(c, &sa, why, whylen)))
+		err = bind_own(c, &sa);
+	if (!err && listen(c->listen_fd, 64))
+		err = -errno;
+	return err;
+}
+
+/*
+ * Explicit modes: those of bind and mkdir went through the umask. lchown:
+ * were the socket swapped for a symlink meanwhile, root must not give
+ * away what it points to.
+ */
+static int set_owner(struct ls_control *c, uid_t uid, gid_t gid, bool group)
+{
+	if (chmod(c->path, group ? 0660 : 0600) || lchown(c->path, uid, gid))
+		return -errno;
+	if (c->own_dir &&
+	    (chown(c->dir, uid, gid) || chmod(c->dir, group ? 0710 : 0700)))
 		return -errno;
 	return 0;
 }
@@ -61,33 +205,20 @@ int ls_control_open(struct ls_control *c, const char *path, const char *run_id,
 
 	memset(c, 0, sizeof(*c));
 	c->listen_fd = c->epfd = -1;
+	if (whylen)
+		why[0] = 0;
 	snprintf(c->cgroup, sizeof(c->cgroup), "%s", cgroup);
-	if (path) {
-		if (strlen(path) >= sizeof(c->path)) {
-			snprintf(why, whylen,
-				 "--socket %s: longer than %zu "
-				 "bytes",
-				 path, sizeof(c->path) - 1);
-			return -ENAMETOOLONG;
-		}
-		snprintf(c->path, sizeof(c->path), "%s", path);
-	} else if ((err = make_dir(c, run_id))) {
-		snprintf(why, whylen,
-			 "cannot make a directory for the control "
-			 "socket: %s",
-			 strerror(-err));
+	err = path ? set_path(c, path, why, whylen)
+		   : make_dir(c, run_id, why, whylen);
+	if (err)
 		return err;
-	}
-	err = bind_socket(c);
-	if (!err && (chmod(c->path, group_access ? 0660 : 0600) ||
-		     chown(c->path, uid, gid) ||
-		     (c->own_dir && chown(c->dir, uid, gid))))
-		err = -errno;
-	if (!err && c->own_dir && group_access && chmod(c->dir, 0710))
-		err = -errno;
+	err = bind_socket(c, why, whylen);
+	if (!err)
+		err = set_owner(c, uid, gid, group_access);
 	if (err) {
-		snprintf(why, whylen, "control socket %s: %s", c->path,
-			 strerror(-err));
+		if (whylen && !why[0])
+			snprintf(why, whylen, "control socket %s: %s", c->path,
+				 strerror(-err));
 		ls_control_close(c);
 	}
 	return err;
@@ -114,26 +245,52 @@ static void drop(struct ls_control *c, size_t i)
 	c->conns[i] = c->conns[--c->n_conns];
 }
 
-/* Send one reply line; false if the client stopped reading (then part of
- * a line may have gone out, and the connection must be closed). */
+static long mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000;
+}
+
+/* Send some of @buf from @off on, or wait for room until @end (ms).
+ * False once the link is lost or the time is up. */
+static bool send_some(int fd, const char *buf, size_t n, size_t *off, long end)
+{
+	struct pollfd p = { .fd = fd, .events = POLLOUT };
+	ssize_t w = send(fd, buf + *off, n - *off, MSG_NOSIGNAL | MSG_DONTWAIT);
+	long left;
+
+	if (w > 0) {
+		*off += w;
+		return true;
+	}
+	if (w < 0 && errno == EINTR)
+		return true;
+	if (w == 0 || errno != EAGAIN)
+		return false;
+	left = end - mono_ms();
+	return left > 0 && (poll(&p, 1, left) >= 0 || errno == EINTR);
+}
+
+/*
+ * Send one reply line within one deadline for the whole of it: a client
+ * that reads slowly must not hold the agent, and every other client,
+ * longer than one that does not read at all. False if it did not all go
+ * out (then part of a line may have, and the connection must be closed).
+ */
 static bool send_line(struct ls_conn *k, const char *line)
 {
 	size_t n = strlen(line) + 1, off = 0;
+	long end = mono_ms() + SEND_DEADLINE_MS;
 	char *buf = malloc(n);
 
 	if (!buf)
 		return false;
 	memcpy(buf, line, n - 1);
 	buf[n - 1] = '\n';
-	while (off < n) {
-		ssize_t w = send(k->fd, buf + off, n - off, MSG_NOSIGNAL);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			break;
-		off += w;
-	}
+	while (off < n && send_some(k->fd, buf, n, &off, end))
+		;
 	free(buf);
 	return off == n;
 }
@@ -145,12 +302,13 @@ static bool peer_allowed(struct ls_control *c, struct ls_conn *k)
 
 static void accept_one(struct ls_control *c)
 {
-	struct timeval tv = { .tv_sec = SEND_TIMEOUT_S };
 	struct epoll_event ev = { .events = EPOLLIN };
 	struct ucred cred;
 	socklen_t len = sizeof(cred);
 	struct ls_conn *k, **grown;
-	int fd = accept4(c->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+	/* Non-blocking: send_line waits for room itself, up to a deadline. */
+	int fd =
+		accept4(c->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
 
 	if (fd < 0)
 		return;
@@ -175,7 +333,6 @@ static void accept_one(struct ls_control *c)
 		free(k);
 		return;
 	}
-	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 	ev.data.fd = fd;
 	if (epoll_ctl(c->epfd, EPOLL_CTL_ADD, fd, &ev)) {
 		close(fd);
@@ -264,17 +421,28 @@ bool ls_control_ready(struct ls_control *c, int fd)
 	return false;
 }
 
+/* Only the socket we bound: not a file that was at the path before, nor
+ * one another agent bound there after ours was removed. */
+static void unlink_own(struct ls_control *c)
+{
+	struct stat st;
+
+	if (c->own_sock && !lstat(c->path, &st) && st.st_dev == c->sock_dev &&
+	    st.st_ino == c->sock_ino)
+		unlink(c->path);
+	c->own_sock = false;
+}
+
 void ls_control_close(struct ls_control *c)
 {
 	while (c->n_conns)
 		drop(c, c->n_conns - 1);
 	free(c->conns);
 	c->conns = NULL;
-	if (c->listen_fd >= 0) {
+	if (c->listen_fd >= 0)
 		close(c->listen_fd);
-		unlink(c->path);
-	}
 	c->listen_fd = -1;
+	unlink_own(c);
 	if (c->own_dir)
 		rmdir(c->dir);
 	c->own_dir = false;

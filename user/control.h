@@ -39,7 +39,10 @@ struct ls_control {
 	int epfd;
 	char path[108]; /* sun_path */
 	char dir[PATH_MAX];
-	bool own_dir; /* we made dir: remove it */
+	bool own_dir;  /* we made dir: remove it */
+	bool own_sock; /* we bound path: unlink it if it is still ours */
+	dev_t sock_dev;
+	ino_t sock_ino;
 	char cgroup[PATH_MAX];
 	struct ls_conn **conns;
 	size_t n_conns;
@@ -50,9 +53,12 @@ struct ls_control {
 
 /*
  * Listen on @path, or (NULL) on a fresh socket in a private directory
- * named after @run_id under /run/leakscope (else $TMPDIR). Owned by @uid and
- * @gid (mode 0600, 0660 with @group_access). Returns 0 or -errno with the
- * reason in @why.
+ * named after @run_id under /run/leakscope (0755), else, where that is not
+ * writable (not root), under $TMPDIR or /tmp. The socket and the directory
+ * are owned by @uid and @gid, with modes 0600 and 0700 (0660 and 0710 with
+ * @group_access) whatever the umask. At @path, a socket nobody listens on
+ * (a dead agent's) is replaced; a live one or any other file is left alone
+ * (-EADDRINUSE). Returns 0 or -errno with the reason in @why.
  */
 int ls_control_open(struct ls_control *c, const char *path, const char *run_id,
 		    const char *cgroup, uid_t uid, gid_t gid, bool group_access,

@@ -6,7 +6,6 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include "protocol.h"
 
@@ -126,19 +125,45 @@ static void split_outcome(struct ls_request *req)
 	}
 }
 
+#define PID_LIMIT 0x3fffffff /* above any pid_t the kernel hands out */
+#define PID_SHOWN 16	     /* bytes of a bad pid echoed in the reply */
+
+/*
+ * @s (@len bytes) as printable ASCII, others as '?', cut at PID_SHOWN
+ * bytes with "...": the client's bytes go back in a reply, which must
+ * stay one clean line.
+ */
+static void show(const char *s, size_t len, char *out, size_t cap)
+{
+	size_t n = len < PID_SHOWN ? len : PID_SHOWN, o = 0;
+
+	for (size_t i = 0; i < n && o + 1 < cap; i++)
+		out[o++] = s[i] >= 0x20 && s[i] < 0x7f ? s[i] : '?';
+	out[o] = 0;
+	if (n < len)
+		snprintf(out + o, cap - o, "...");
+}
+
+/* Digits only: strtol would also take leading blanks, a sign or "0x". */
 static int parse_pid(const char *s, size_t len, long *pid, char *err,
 		     size_t errlen)
 {
-	char buf[16], *end;
+	char shown[PID_SHOWN + 4];
+	long v = 0;
 
-	if (len == 0 || len >= sizeof(buf))
+	if (len == 0)
 		return fail(err, errlen, "bad pid: give a process id");
-	memcpy(buf, s, len);
-	buf[len] = 0;
-	*pid = strtol(buf, &end, 10);
-	if (*end || buf[0] == '-' || buf[0] == '+' || *pid > 0x3fffffff)
-		return fail(err, errlen, "bad pid: '%s' is not a process id",
-			    buf);
+	for (size_t i = 0; i < len; i++) {
+		int d = s[i] - '0';
+
+		if (d < 0 || d > 9 || v > (PID_LIMIT - d) / 10) {
+			show(s, len, shown, sizeof(shown));
+			return fail(err, errlen,
+				    "bad pid: '%s' is not a process id", shown);
+		}
+		v = v * 10 + d;
+	}
+	*pid = v;
 	return 0;
 }
 

@@ -35,12 +35,17 @@ enum ls_outcome {
 	LS_OUTCOME_ERROR,
 };
 
+/*
+ * One request. Its strings point into the parsed line and are not
+ * NUL-terminated: use them with their length. For ALLOW, @rule's length
+ * is in @name_len and @name is NULL.
+ */
 struct ls_request {
 	enum ls_verb verb;
-	const char *name; /* BEGIN, END; HELLO: client (may be "") */
-	size_t name_len;
+	const char *name;	 /* BEGIN, END; HELLO: client (may be "") */
+	size_t name_len;	 /* of @name; ALLOW: of @rule */
 	enum ls_outcome outcome; /* END */
-	long pid;		 /* FOR */
+	long pid;		 /* FOR: 0 to 0x3fffffff */
 	const char *rule;	 /* ALLOW: "<kind> <conditions>" */
 };
 
