@@ -394,6 +394,7 @@ extern int ls_mm_syscall(struct ls_sysctx *c);
 extern int ls_temp_syscall(struct ls_sysctx *c);
 /* Called from proc.bpf.c at exec and exit; from fd.bpf.c for close_range. */
 extern int ls_fd_sweep(__u32 tgid, __u32 first, __u32 last, __u32 mode);
+extern int ls_fd_brought_in(__u64 task, __u32 tgid);
 /* Called from fd.bpf.c for files that open(O_CREAT) created. */
 extern int ls_temp_file_created(__u64 file, __u64 test);
 

@@ -23,13 +23,21 @@ struct file___old {
 	atomic_long_t f_count;
 } __attribute__((preserve_access_index));
 
-/* True if someone besides this fd table holds @f (a child that inherited). */
-static __always_inline bool file_shared(struct file *f)
+/*
+ * True if someone besides this fd table holds @f (a child that inherited
+ * it). @ours: our own reference is still counted (exit sweeps run before
+ * the table is dropped; a close is seen after it).
+ */
+static __always_inline bool file_shared(struct file *f, bool ours)
 {
+	long others;
+
 	if (bpf_core_field_exists(f->f_ref))
-		/* file_ref_t stores references - 1. */
-		return (long)BPF_CORE_READ(f, f_ref.refcnt.counter) > 0;
-	return BPF_CORE_READ((struct file___old *)f, f_count.counter) > 1;
+		/* file_ref_t stores references - 1; a dead file is < 0. */
+		others = (long)BPF_CORE_READ(f, f_ref.refcnt.counter) + 1;
+	else
+		others = BPF_CORE_READ((struct file___old *)f, f_count.counter);
+	return others - ours > 0;
 }
 
 static __always_inline void emit_fd(__u32 type, const struct ls_obj *o,
@@ -54,11 +62,13 @@ static __always_inline void emit_fd(__u32 type, const struct ls_obj *o,
  * The origin of a file that someone else still holds (a child inherited it)
  * goes to `departed`, so the holder's fd still names its creator.
  */
-static __always_inline void remember_if_shared(struct ls_obj *o, struct file *f)
+static __always_inline void remember_if_shared(struct ls_obj *o, struct file *f,
+					       bool ours)
 {
 	/* After a close, the address may already hold another file: the
 	 * inode must match too. */
-	if (!f || BPF_CORE_READ(f, f_inode, i_ino) != o->ino || !file_shared(f))
+	if (!f || BPF_CORE_READ(f, f_inode, i_ino) != o->ino ||
+	    !file_shared(f, ours))
 		return;
 	if (bpf_map_update_elem(&departed, &o->cookie, o, BPF_ANY))
 		loss(LS_LOSS_DEPARTED_TABLE);
@@ -67,8 +77,8 @@ static __always_inline void remember_if_shared(struct ls_obj *o, struct file *f)
 static __always_inline void fd_forget(struct ls_obj_key *k, struct ls_obj *o,
 				      bool explicit)
 {
-	if (explicit)
-		remember_if_shared(o, (struct file *)o->cookie);
+	if (explicit) /* the fd is gone, and our reference with it */
+		remember_if_shared(o, (struct file *)o->cookie, false);
 	kind_released(o->kind, 0, o->test);
 	if (explicit && (o->flags & LS_OBJ_LEAKED))
 		emit_released(LS_RELEASED_FD, k->tgid, k->handle, o->test);
@@ -77,23 +87,40 @@ static __always_inline void fd_forget(struct ls_obj_key *k, struct ls_obj *o,
 	bpf_map_delete_elem(&objs, k);
 }
 
-/* Record @f, just installed at @fd, as created now by the current thread. */
-#define TEST_OF_PROCESS (~0ULL)
+/* Enter @o as the record of fd @k->handle, replacing a stale one. */
+static __always_inline void fd_store(struct ls_obj_key *k, struct ls_obj *o,
+				     struct ls_proc *p)
+{
+	struct ls_obj *old;
 
-/*
- * Record @f, just installed at @fd, as created now by the current thread,
- * inside @test (TEST_OF_PROCESS: the process's current test).
- */
+	if (bpf_map_update_elem(&objs, k, o, BPF_NOEXIST)) {
+		old = bpf_map_lookup_elem(&objs, k);
+		if (!old) {
+			loss(LS_LOSS_OBJ_TABLE);
+			return;
+		}
+		/* The fd was reused through a release we do not trace. */
+		kind_released(old->kind, 0, old->test);
+		bpf_map_update_elem(&objs, k, o, BPF_EXIST);
+	}
+	if (p && k->handle > p->max_fd)
+		p->max_fd = k->handle;
+	kind_created(o->kind, 0, o->test);
+	if (stream_all())
+		emit_fd(LS_EV_FD_OPEN, o, (__s32)k->handle);
+}
+
+/* Record @f, just installed at @fd, as created now by the current thread,
+ * inside the process's current test. */
 static __always_inline void fd_record(__u32 tgid, __u32 tid, __u32 fd,
 				      struct file *f, struct ls_proc *p,
-				      bool may_create, __s32 stack_id,
-				      __u64 test)
+				      bool may_create, __s32 stack_id)
 {
 	struct ls_obj_key k = { .tgid = tgid, .cls = LS_OBJ_FD, .handle = fd };
-	struct ls_obj o = {}, *old;
+	struct ls_obj o = {};
 
 	o.created_ns = bpf_ktime_get_ns();
-	o.test = test != TEST_OF_PROCESS ? test : p ? p->test : 0;
+	o.test = p ? p->test : 0;
 	o.cookie = (__u64)f;
 	o.proc_start = p ? p->start_ns : 0;
 	o.ino = BPF_CORE_READ(f, f_inode, i_ino);
@@ -103,28 +130,13 @@ static __always_inline void fd_record(__u32 tgid, __u32 tid, __u32 fd,
 	o.kind = o.sub == LS_FD_SOCKET ? LS_KIND_SOCKET : LS_KIND_FD;
 	o.stack_id = stack_id;
 	bpf_get_current_comm(o.comm, sizeof(o.comm));
-
-	if (bpf_map_update_elem(&objs, &k, &o, BPF_NOEXIST)) {
-		old = bpf_map_lookup_elem(&objs, &k);
-		if (!old) {
-			loss(LS_LOSS_OBJ_TABLE);
-			return;
-		}
-		/* The fd was reused through a release we do not trace. */
-		kind_released(old->kind, 0, old->test);
-		bpf_map_update_elem(&objs, &k, &o, BPF_EXIST);
-	}
-	if (p && fd > p->max_fd)
-		p->max_fd = fd;
-	kind_created(o.kind, 0, o.test);
+	fd_store(&k, &o, p);
 	if (may_create && (BPF_CORE_READ(f, f_mode) & FMODE_CREATED))
 		ls_temp_file_created((__u64)f, o.test);
-	if (stream_all())
-		emit_fd(LS_EV_FD_OPEN, &o, fd);
 }
 
-static __always_inline void fd_new_in(struct ls_sysctx *c, __u32 fd,
-				      bool may_create, __u64 test)
+static __always_inline void fd_new(struct ls_sysctx *c, __u32 fd,
+				   bool may_create)
 {
 	struct file *f = fd_file(bpf_get_current_task_btf(), fd);
 
@@ -132,26 +144,67 @@ static __always_inline void fd_new_in(struct ls_sysctx *c, __u32 fd,
 	 * found no entry either, so the two cancel out. */
 	if (f)
 		fd_record(c->tgid, c->tid, fd, f, current_proc(c->tgid),
-			  may_create, c->stack_id, test);
+			  may_create, c->stack_id);
 }
 
-static __always_inline void fd_new(struct ls_sysctx *c, __u32 fd,
-				   bool may_create)
+/* The record of @f as fd @fd of process @tgid, if it is one. */
+static __always_inline struct ls_obj *record_of(__u32 tgid, __u32 fd,
+						struct file *f)
 {
-	fd_new_in(c, fd, may_create, TEST_OF_PROCESS);
+	struct ls_obj_key k = { .tgid = tgid, .cls = LS_OBJ_FD, .handle = fd };
+	struct ls_obj *o = bpf_map_lookup_elem(&objs, &k);
+
+	return o && o->cookie == (__u64)f ? o : 0;
 }
 
 /*
- * A duplicate refers to an open file that already existed: it belongs to
- * the test that opened that file, if any (a shell saving and restoring
- * stdout around a redirect makes no leak of the test that runs it).
+ * Who opened the file behind @src: this process, else its parent (a child
+ * that inherited the fd and dups it onto 0-2 before exec, as posix_spawn
+ * and subprocess do), else a closer that left it to others (departed).
  */
-static __always_inline __u64 test_of_source(__u32 tgid, __u32 src)
+static __always_inline struct ls_obj *
+source_record(__u32 tgid, __u32 src, struct file *f, struct ls_proc *p)
 {
-	struct ls_obj_key k = { .tgid = tgid, .cls = LS_OBJ_FD, .handle = src };
-	struct ls_obj *o = bpf_map_lookup_elem(&objs, &k);
+	struct ls_obj *o = record_of(tgid, src, f);
 
-	return o ? o->test : 0;
+	if (!o && p && p->ppid)
+		o = record_of(p->ppid, src, f);
+	if (!o) {
+		__u64 key = (__u64)f;
+
+		o = bpf_map_lookup_elem(&departed, &key);
+		if (o && o->ino != BPF_CORE_READ(f, f_inode, i_ino))
+			o = 0;
+	}
+	return o;
+}
+
+/*
+ * A duplicate refers to a file that already existed: it carries the
+ * record of whoever opened that file (creator, time, test), so a test's
+ * file dup'ed by its child is still the test's, and a shell saving and
+ * restoring stdout around a redirect makes nothing new. A dup of a file
+ * with no record (inherited, or opened before the watch) stays
+ * unrecorded: the end-of-run baseline knows it for what it is.
+ */
+static __always_inline void fd_dup(struct ls_sysctx *c, __u32 fd, __u32 src)
+{
+	struct ls_obj_key k = { .tgid = c->tgid,
+				.cls = LS_OBJ_FD,
+				.handle = fd };
+	struct file *f = fd_file(bpf_get_current_task_btf(), fd);
+	struct ls_proc *p = current_proc(c->tgid);
+	struct ls_obj o, *from;
+
+	if (!f)
+		return;
+	from = source_record(c->tgid, src, f, p);
+	if (!from)
+		return;
+	o = *from;
+	o.flags &= ~LS_OBJ_LEAKED;
+	o.proc_start = p ? p->start_ns : 0;
+	fd_store(&k, &o, p);
 }
 
 static __always_inline void fd_closed(__u32 tgid, __u32 fd)
@@ -195,7 +248,7 @@ static long sweep_one(__u32 i, void *arg)
 	if (s->mode == LS_SWEEP_EXEC && (__u64)f == o->cookie)
 		return 0; /* survived exec: no O_CLOEXEC */
 	if (s->mode == LS_SWEEP_EXIT && f && (__u64)f == o->cookie)
-		remember_if_shared(o, f);
+		remember_if_shared(o, f, true);
 	fd_forget(&k, o, s->mode != LS_SWEEP_EXIT);
 	return 0;
 }
@@ -216,6 +269,58 @@ __noinline int ls_fd_sweep(__u32 tgid, __u32 first, __u32 last, __u32 mode)
 	if (n > SWEEP_MAX)
 		n = SWEEP_MAX;
 	bpf_loop(n, sweep_one, &s, 0);
+	return 0;
+}
+
+#define BROUGHT_MAX 4096
+
+struct brought_ctx {
+	struct file **fds;
+	__u32 tgid;
+};
+
+static long bring_one(__u32 i, void *arg)
+{
+	struct brought_ctx *b = arg;
+	struct ls_obj o = {};
+	struct file *f = 0;
+	__u64 key;
+
+	if (bpf_probe_read_kernel(&f, sizeof(f), &b->fds[i]) || !f)
+		return 0;
+	key = (__u64)f;
+	o.cookie = key;
+	o.ino = BPF_CORE_READ(f, f_inode, i_ino);
+	o.created_ns = bpf_ktime_get_ns();
+	o.tgid = o.tid = b->tgid;
+	o.stack_id = -1;
+	o.flags = LS_OBJ_BROUGHT;
+	o.sub = fd_type_of_mode(BPF_CORE_READ(f, f_inode, i_mode));
+	o.kind = o.sub == LS_FD_SOCKET ? LS_KIND_SOCKET : LS_KIND_FD;
+	/* A record of the file's making in the watch says more: keep it. */
+	bpf_map_update_elem(&departed, &key, &o, BPF_NOEXIST);
+	return 0;
+}
+
+/*
+ * Process @task (an address) moved into the watch with its fds open: they
+ * were made outside, like the stdio a run's command inherits. Note them
+ * in `departed` so that the children it forks, which hold them without a
+ * record, are not reported for them (the run's baseline does this for the
+ * command). Global: verified once, called from proc.bpf.c.
+ */
+__noinline int ls_fd_brought_in(__u64 task, __u32 tgid)
+{
+	struct fdtable *fdt =
+		BPF_CORE_READ((struct task_struct *)task, files, fdt);
+	struct brought_ctx b = { .tgid = tgid };
+	__u32 n;
+
+	if (!fdt)
+		return 0;
+	n = BPF_CORE_READ(fdt, max_fds);
+	b.fds = BPF_CORE_READ(fdt, fd);
+	bpf_loop(n < BROUGHT_MAX ? n : BROUGHT_MAX, bring_one, &b, 0);
 	return 0;
 }
 
@@ -260,19 +365,16 @@ __noinline int ls_fd_syscall(struct ls_sysctx *c)
 		if (c->ret < 0 || c->arg[0] == c->arg[1])
 			return 0;
 		fd_closed(c->tgid, (__u32)c->ret); /* the fd it replaced */
-		fd_new_in(c, (__u32)c->ret, false,
-			  test_of_source(c->tgid, (__u32)c->arg[0]));
+		fd_dup(c, (__u32)c->ret, (__u32)c->arg[0]);
 		return 0;
 	case LS_SYS_dup:
 		if (c->ret >= 0)
-			fd_new_in(c, (__u32)c->ret, false,
-				  test_of_source(c->tgid, (__u32)c->arg[0]));
+			fd_dup(c, (__u32)c->ret, (__u32)c->arg[0]);
 		return 0;
 	case LS_SYS_fcntl:
 		if ((c->arg[1] == F_DUPFD || c->arg[1] == F_DUPFD_CLOEXEC) &&
 		    c->ret >= 0)
-			fd_new_in(c, (__u32)c->ret, false,
-				  test_of_source(c->tgid, (__u32)c->arg[0]));
+			fd_dup(c, (__u32)c->ret, (__u32)c->arg[0]);
 		return 0;
 	case LS_SYS_signalfd:
 	case LS_SYS_signalfd4:
@@ -302,7 +404,6 @@ int BPF_PROG(fd_install_fentry, unsigned int fd, struct file *file)
 	fd_record(id >> 32, (__u32)id, fd, file, current_proc(id >> 32), true,
 		  cfg_level >= LS_LEVEL_STACKS
 			  ? bpf_get_stackid(ctx, &stacks, BPF_F_USER_STACK)
-			  : -1,
-		  TEST_OF_PROCESS);
+			  : -1);
 	return 0;
 }

@@ -65,7 +65,8 @@ static __always_inline void obj_origin(const struct ls_obj *o,
 	r->tid = o->tid;
 	r->stack_id = o->stack_id;
 	r->flags = flags | LS_ORIGIN_KNOWN |
-		   (o->flags & LS_OBJ_LEAKED ? LS_ORIGIN_LEAKED : 0);
+		   (o->flags & LS_OBJ_LEAKED ? LS_ORIGIN_LEAKED : 0) |
+		   (o->flags & LS_OBJ_BROUGHT ? LS_ORIGIN_BROUGHT : 0);
 	__builtin_memcpy(r->comm, o->comm, LS_COMM_LEN);
 }
 
@@ -95,8 +96,11 @@ static __always_inline void vma_origin(struct ls_iter_vma *r, __u64 start_ns)
 	struct ls_proc *p = bpf_map_lookup_elem(&procs, &r->tgid);
 
 	/* Same process and same mm (no exec since): the same mapping. */
-	if (o && p && o->proc_start == start_ns && o->gen == p->mm_gen)
+	if (o && p && o->proc_start == start_ns && o->gen == p->mm_gen) {
 		obj_origin(o, &r->origin, 0);
+		r->tracked_len = o->cookie;
+		r->created_prot = (__u32)o->ino;
+	}
 }
 
 SEC("iter/task")

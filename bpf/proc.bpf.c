@@ -313,8 +313,14 @@ static __always_inline int on_migrate(struct cgroup *dst, struct task_struct *t)
 	np.ppid = BPF_CORE_READ(t, real_parent, tgid);
 	np.flags = LS_PROC_MIGRATED | LS_PROC_COUNTED;
 	BPF_CORE_READ_STR_INTO(&np.comm, t, comm);
-	if (bpf_map_update_elem(&procs, &tgid, &np, BPF_NOEXIST) == 0)
+	if (bpf_map_update_elem(&procs, &tgid, &np, BPF_NOEXIST) == 0) {
 		kind_created(LS_KIND_PROCESS, 0, 0);
+		/* Read, not cast: a global function takes no task pointer,
+		 * and the leader shares the thread's fd table. */
+		if (cfg_level >= LS_LEVEL_FULL)
+			ls_fd_brought_in((__u64)BPF_CORE_READ(t, group_leader),
+					 tgid);
+	}
 	return 0;
 }
 

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "cgroup.h"
 #include "describe.h"
 #include "json.h"
@@ -28,6 +29,7 @@ void ls_ledger_init(struct ls_ledger *l, struct ls_watch *w,
 	ls_u64map_init(&l->by_id);
 	ls_u64map_init(&l->released);
 	ls_u64map_init(&l->exited);
+	ls_u64map_init(&l->reaped);
 	ls_u64map_init(&l->auto_running);
 	ls_report_init(&l->leaks, "tests");
 }
@@ -47,6 +49,10 @@ void ls_ledger_free(struct ls_ledger *l)
 	ls_u64map_free(&l->by_id);
 	ls_u64map_free(&l->released);
 	ls_u64map_free(&l->exited);
+	ls_u64map_free(&l->reaped);
+	for (size_t i = 0; i < l->n_zombies; i++)
+		close(l->zombies[i].pidfd);
+	free(l->zombies);
 	ls_u64map_free(&l->auto_running);
 	free(l->pending);
 	ls_report_free(&l->leaks);
@@ -134,6 +140,12 @@ static char *do_begin(struct ls_ledger *l, struct ls_conn *c,
 	if (t)
 		return reply("ERR nested: test '%s' is running in process %d",
 			     t->name, (int)c->acting);
+	/* Root may connect from anywhere, but a test outside the watch
+	 * would see nothing of what it does. FOR has checked already. */
+	if (c->acting == c->peer && !ls_cgroup_has_pid(l->w->cgroup, c->acting))
+		return reply("ERR bad pid: process %d is not in the watched "
+			     "cgroup",
+			     (int)c->acting);
 	t = new_test(l, q->name, q->name_len, c->acting, 0);
 	if (!t)
 		return NULL;
@@ -204,6 +216,7 @@ static char *end_test(struct ls_ledger *l, struct ls_test *t, uint32_t tgid,
 	t->ended = true;
 	if (ls_bpf_losses_total(&l->w->bpf) != l->losses_at_begin)
 		t->lossy = true;
+	ls_verdict_check_reaped(l, t->end_ns);
 	ls_verdict(l, t, exclude);
 	return verdict_reply(l, t, first);
 }

@@ -40,11 +40,16 @@ struct ls_ledger {
 	struct ls_watch *w;
 	struct ls_test **tests;
 	size_t n_tests, cap_tests;
-	struct ls_u64map running;     /* tgid -> index + 1 */
-	struct ls_u64map by_id;	      /* test id -> index + 1 */
-	struct ls_report leaks;	      /* every test's findings, in order */
-	struct ls_u64map released;    /* leaked objects released later */
-	struct ls_u64map exited;      /* processes that exited */
+	struct ls_u64map running;  /* tgid -> index + 1 */
+	struct ls_u64map by_id;	   /* test id -> index + 1 */
+	struct ls_report leaks;	   /* every test's findings, in order */
+	struct ls_u64map released; /* leaked objects released later */
+	struct ls_u64map exited;   /* processes that exited */
+	struct ls_u64map reaped;   /* reported zombies: pid -> reap seen */
+	struct ls_zombie {	   /* reported zombies not yet reaped */
+		int pid, pidfd;
+	} * zombies;
+	size_t n_zombies, cap_zombies;
 	struct ls_suppressions *supp; /* file rules, or NULL */
 	const char *sock_path;	      /* our socket: clients' links to it
 				       * are not leaks */

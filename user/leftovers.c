@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include "cgroup.h"
 #include "leftovers.h"
 
@@ -295,8 +296,9 @@ static bool own_connection(const struct ls_leftover_ctx *c,
 	       !strncmp(x->path2, c->own_sock, sizeof(x->path2));
 }
 
-/* Does @x count? The whole watch: anything not from the baseline (a
- * creation record beats the baseline: anon inodes share one inode, and a
+/* Does @x count? The whole watch: anything not from the baseline or
+ * brought in by a process that moved in (a creation record beats the
+ * baseline: anon inodes share one inode, and a
  * new file may reuse a closed one's address). A test: what it made. */
 static bool fd_counts(const struct ls_leftover_ctx *c,
 		      const struct ls_iter_file *x, struct ls_report *r)
@@ -305,8 +307,9 @@ static bool fd_counts(const struct ls_leftover_ctx *c,
 		return false;
 	if (c->test)
 		return of_test(c, &x->origin);
-	if (!(x->origin.flags & LS_ORIGIN_KNOWN) &&
-	    file_in_baseline(c->base, x)) {
+	if ((x->origin.flags & LS_ORIGIN_BROUGHT) ||
+	    (!(x->origin.flags & LS_ORIGIN_KNOWN) &&
+	     file_in_baseline(c->base, x))) {
 		note_inherited(r, x);
 		return false;
 	}
@@ -344,6 +347,14 @@ static int add_fds(const struct ls_leftover_ctx *c, const struct ls_snapshot *s,
 
 /* ---- mappings (a test's only) ---- */
 
+/* What of @v is the test's: the kernel may have merged neighbours in. */
+static uint64_t mapping_bytes(const struct ls_iter_vma *v)
+{
+	uint64_t len = v->end - v->start;
+
+	return v->tracked_len && v->tracked_len < len ? v->tracked_len : len;
+}
+
 static bool mapping_counts(const struct ls_leftover_ctx *c,
 			   const struct ls_iter_vma *v)
 {
@@ -353,10 +364,16 @@ static bool mapping_counts(const struct ls_leftover_ctx *c,
 	    v->tgid == (uint32_t)c->exclude_pid)
 		return false;
 	if (!(v->flags & (VM_READ | VM_WRITE | VM_EXEC)))
-		return false; /* a reservation (malloc arena), no memory */
+		return false; /* a reservation, no memory */
+	/* Made PROT_NONE, opened up later: an allocator's reservation
+	 * (malloc arenas, thread stacks glibc caches for reuse), which the
+	 * allocator, not the test, hands back. */
+	if ((v->origin.flags & LS_ORIGIN_KNOWN) && v->tracked_len &&
+	    !(v->created_prot & (PROT_READ | PROT_WRITE | PROT_EXEC)))
+		return false;
 	if (!anon && !(v->flags & VM_WRITE))
 		return false; /* a library or a read-only file: a cache */
-	return v->end - v->start >= LS_MAPPING_MIN_BYTES;
+	return mapping_bytes(v) >= LS_MAPPING_MIN_BYTES;
 }
 
 static int add_mappings(const struct ls_leftover_ctx *c,
@@ -372,7 +389,7 @@ static int add_mappings(const struct ls_leftover_ctx *c,
 		if (!f)
 			return -ENOMEM;
 		f->pid = f->tid = v->tgid;
-		f->bytes = v->end - v->start;
+		f->bytes = mapping_bytes(v);
 		f->addr = v->start;
 		f->prot = v->flags & (VM_READ | VM_WRITE | VM_EXEC);
 		f->path = v->path[0] ? strndup(v->path, LS_PATH_LEN) : NULL;

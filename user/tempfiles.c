@@ -122,10 +122,19 @@ static int free_one(uint64_t key, void *val, void *ctx)
 	return 0;
 }
 
+static int free_counts(uint64_t key, void *val, void *ctx)
+{
+	(void)key;
+	(void)ctx;
+	free(val);
+	return 0;
+}
+
 void ls_temps_free(struct ls_temps *t)
 {
 	ls_u64map_each(&t->by_path, free_one, NULL);
 	ls_u64map_free(&t->by_path);
+	ls_u64map_each(&t->by_test, free_counts, NULL);
 	ls_u64map_free(&t->by_test);
 	ls_u64map_free(&t->removed_at);
 }
@@ -213,23 +222,57 @@ static struct ls_temp_entry *find(struct ls_temps *t, const char *path)
 	return e;
 }
 
-/* Live entries per test, kept as counts in the map's pointer values. */
-static void count_test(struct ls_temps *t, uint64_t test, int delta)
+/* Per-test counts: the kernel's per-test counters do not see temp files. */
+struct test_temps {
+	uint64_t created, removed, live, peak;
+};
+
+static struct test_temps *test_temps(struct ls_temps *t, uint64_t test)
 {
-	uintptr_t n;
+	struct test_temps *c;
 
 	if (!test)
+		return NULL;
+	c = ls_u64map_get(&t->by_test, test);
+	if (c)
+		return c;
+	c = calloc(1, sizeof(*c));
+	if (c && ls_u64map_put(&t->by_test, test, c)) {
+		free(c);
+		c = NULL;
+	}
+	return c;
+}
+
+static void count_test(struct ls_temps *t, uint64_t test, int delta)
+{
+	struct test_temps *c = test_temps(t, test);
+
+	if (!c)
 		return;
-	n = (uintptr_t)ls_u64map_get(&t->by_test, test) + delta;
-	if (n)
-		ls_u64map_put(&t->by_test, test, (void *)n);
-	else
-		ls_u64map_del(&t->by_test, test);
+	c->live += delta;
+	if (c->live > c->peak)
+		c->peak = c->live;
 }
 
 uint64_t ls_temps_live_of_test(const struct ls_temps *t, uint64_t test)
 {
-	return (uintptr_t)ls_u64map_get(&t->by_test, test);
+	const struct test_temps *c = ls_u64map_get(&t->by_test, test);
+
+	return c ? c->live : 0;
+}
+
+void ls_temps_test_counts(const struct ls_temps *t, uint64_t test,
+			  struct ls_test_counts *out)
+{
+	const struct test_temps *c = ls_u64map_get(&t->by_test, test);
+
+	if (!c)
+		return;
+	out->created[LS_KIND_TEMPFILE] = c->created;
+	out->released[LS_KIND_TEMPFILE] = c->removed;
+	out->cur[LS_KIND_TEMPFILE] = c->live;
+	out->peak[LS_KIND_TEMPFILE] = c->peak;
 }
 
 static void unlink_entry(struct ls_temps *t, struct ls_temp_entry *e)
@@ -268,6 +311,7 @@ static void on_create(struct ls_temps *t, const struct ls_ev_temp *ev,
 		      const char *path)
 {
 	struct ls_temp_entry *e = find(t, path);
+	struct test_temps *c;
 
 	if (e) { /* replaced (O_CREAT after unlink we missed): start over */
 		unlink_entry(t, e);
@@ -299,6 +343,8 @@ static void on_create(struct ls_temps *t, const struct ls_ev_temp *ev,
 		return;
 	}
 	t->n_created++;
+	if (e->test && (c = test_temps(t, e->test)))
+		c->created++;
 }
 
 uint64_t ls_temps_removed_at(const struct ls_temps *t, const char *path)
@@ -310,11 +356,15 @@ static void on_remove(struct ls_temps *t, const char *path, uint64_t ts)
 {
 	struct ls_temp_entry *e = find(t, path);
 
+	struct test_temps *c;
+
 	if (!e)
 		return;
 	if (e->test) /* only a test's objects are asked about later */
 		ls_u64map_put(&t->removed_at, ls_hash_str(path),
 			      (void *)(uintptr_t)(ts ? ts : 1));
+	if (e->test && (c = test_temps(t, e->test)))
+		c->removed++;
 	unlink_entry(t, e);
 	free_chain(e);
 	t->n_removed++;

@@ -47,7 +47,7 @@ struct ls_temps {
 	struct ls_temp_root_key ancestors[LS_MAX_TEMP_ANCESTORS];
 	int n_ancestors;
 	struct ls_u64map by_path;    /* ls_hash_str(path) -> entry chain */
-	struct ls_u64map by_test;    /* test id -> live entries (as a count) */
+	struct ls_u64map by_test;    /* test id -> its counts */
 	struct ls_u64map removed_at; /* path hash -> when it was removed */
 	uint64_t n_live, peak_live;
 	uint64_t n_created, n_removed;
@@ -79,6 +79,11 @@ uint64_t ls_temps_removed_at(const struct ls_temps *t, const char *path);
 
 /* Registered objects of test @test that have not been removed. */
 uint64_t ls_temps_live_of_test(const struct ls_temps *t, uint64_t test);
+
+/* Fill @out's tempfile slots with test @test's counts (left alone if the
+ * test made none). */
+void ls_temps_test_counts(const struct ls_temps *t, uint64_t test,
+			  struct ls_test_counts *out);
 
 /* Bytes in regular files below @dir (not following symlinks), bounded. */
 uint64_t ls_temps_dir_bytes(const char *dir);

@@ -6,6 +6,8 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 #include "leftovers.h"
 #include "log.h"
 #include "stacks.h"
@@ -23,6 +25,7 @@ static bool may_have_leaks(struct ls_ledger *l, struct ls_test *t)
 
 	if (ls_bpf_test_counts(&l->w->bpf, t->id, c) || t->lossy)
 		return true;
+	ls_temps_test_counts(&l->w->temps, t->id, c);
 	/* A child that exited unreaped is a zombie, which no counter shows:
 	 * a test that forked always gets a look. */
 	if (c->created[LS_KIND_PROCESS] || c->cur[LS_KIND_THREAD] ||
@@ -108,6 +111,51 @@ static void mark_leaked(struct ls_ledger *l, const struct ls_finding *f)
 	ls_bpf_ctl(&l->w->bpf, &c);
 }
 
+/*
+ * A zombie is released by its reap, which no event tells in time (the
+ * kernel frees the task an RCU callback later, up to seconds with lazy
+ * RCU). A pidfd taken now answers at each END: signal 0 fails with ESRCH
+ * once the pid is reaped, and a reused pid cannot fool it.
+ */
+static void watch_zombie(struct ls_ledger *l, int pid)
+{
+	int pfd = syscall(SYS_pidfd_open, pid, 0);
+	struct ls_zombie *z;
+
+	if (pfd < 0) { /* reaped already */
+		ls_u64map_put(&l->reaped, pid, (void *)(uintptr_t)ls_now_ns());
+		return;
+	}
+	if (l->n_zombies == l->cap_zombies) {
+		size_t cap = l->cap_zombies ? 2 * l->cap_zombies : 8;
+
+		z = realloc(l->zombies, cap * sizeof(*z));
+		if (!z) {
+			close(pfd);
+			return;
+		}
+		l->zombies = z;
+		l->cap_zombies = cap;
+	}
+	l->zombies[l->n_zombies++] = (struct ls_zombie){ pid, pfd };
+}
+
+void ls_verdict_check_reaped(struct ls_ledger *l, uint64_t now)
+{
+	for (size_t i = 0; i < l->n_zombies;) {
+		struct ls_zombie *z = &l->zombies[i];
+
+		if (syscall(SYS_pidfd_send_signal, z->pidfd, 0, NULL, 0) == 0 ||
+		    errno != ESRCH) {
+			i++;
+			continue;
+		}
+		ls_u64map_put(&l->reaped, z->pid, (void *)(uintptr_t)now);
+		close(z->pidfd);
+		*z = l->zombies[--l->n_zombies];
+	}
+}
+
 /* Keep what no rule excuses; count what the file or ALLOW excused. */
 static void keep_findings(struct ls_ledger *l, struct ls_test *t,
 			  struct ls_report *found)
@@ -126,6 +174,8 @@ static void keep_findings(struct ls_ledger *l, struct ls_test *t,
 		if (!f->test)
 			f->test = strdup(t->name);
 		mark_leaked(l, f);
+		if (f->cls == LS_CLASS_ZOMBIE)
+			watch_zombie(l, f->pid);
 		ls_report_take(&l->leaks, f);
 	}
 }
@@ -208,6 +258,15 @@ static enum ls_class late_if(uint64_t at, uint64_t last_end)
 	return at && at <= last_end ? LS_CLASS_LATE : LS_CLASS_LEAK;
 }
 
+/* A zombie reaped while tests still ran is late (see watch_zombie). */
+static enum ls_class zombie_class(struct ls_ledger *l,
+				  const struct ls_finding *f, uint64_t last_end)
+{
+	uint64_t at = (uintptr_t)ls_u64map_get(&l->reaped, f->pid);
+
+	return at && at <= last_end ? LS_CLASS_LATE : LS_CLASS_ZOMBIE;
+}
+
 /* A test's leak that is not a leftover of the run: released in time? */
 static enum ls_class final_class(struct ls_ledger *l,
 				 const struct ls_finding *f, uint64_t last_end)
@@ -227,6 +286,8 @@ static enum ls_class final_class(struct ls_ledger *l,
 						     f->pid, f->tid),
 			       last_end);
 	case LS_KIND_PROCESS:
+		if (f->cls == LS_CLASS_ZOMBIE)
+			return zombie_class(l, f, last_end);
 		return late_if((uintptr_t)ls_u64map_get(&l->exited, f->pid),
 			       last_end);
 	case LS_KIND_TEMPFILE:
@@ -263,6 +324,7 @@ static void fill_tests(struct ls_ledger *l, struct ls_report *r)
 		rt->lossy = t->lossy;
 		if (ls_bpf_test_counts(&l->w->bpf, t->id, &rt->counts))
 			rt->counts = t->counts;
+		ls_temps_test_counts(&l->w->temps, t->id, &rt->counts);
 		for (size_t k = 0; k < r->n_findings; k++)
 			if (r->findings[k].test &&
 			    !strcmp(r->findings[k].test, t->name))

@@ -16,6 +16,10 @@
  * that is never a finding (0: none). */
 void ls_verdict(struct ls_ledger *l, struct ls_test *t, int exclude);
 
+/* Note which reported zombies have been reaped by @now (each END: a
+ * zombie reaped while tests still ran is "late"). */
+void ls_verdict_check_reaped(struct ls_ledger *l, uint64_t now);
+
 /* When the kernel reported the release of this leaked object (0: not). */
 uint64_t ls_ledger_released_at(struct ls_ledger *l, uint32_t what,
 			       uint32_t holder, uint64_t handle);

@@ -59,6 +59,9 @@ enum ls_obj_class {
 
 /* ls_obj.flags */
 #define LS_OBJ_LEAKED (1u << 0) /* reported as a leak: tell when released */
+#define LS_OBJ_BROUGHT                                                    \
+	(1u << 1) /* open when its process moved into the watch: not made \
+		   * in it (departed entries only) */
 
 /* Key of the live-object table: one entry per object created in the watch. */
 struct ls_obj_key {
@@ -316,6 +319,8 @@ struct ls_temp_root_key {
 #define LS_ORIGIN_KNOWN	   (1u << 0) /* a record exists for this object */
 #define LS_ORIGIN_LEAKED   (1u << 1) /* already reported as a leak */
 #define LS_ORIGIN_DEPARTED (1u << 2) /* its creator exited (departed map) */
+#define LS_ORIGIN_BROUGHT  (1u << 3) /* brought in by a process that moved in \
+				      */
 
 struct ls_origin {
 	__u64 test;
@@ -387,6 +392,12 @@ struct ls_iter_vma {
 	__u64 flags; /* vm_flags */
 	__u64 pgoff;
 	__u64 ino;
+	/* The tracked mapping that starts here (origin known): its length
+	 * and protection when made. The kernel merges neighbours into one
+	 * VMA, so end - start can be more than any one mmap asked for. */
+	__u64 tracked_len;
+	__u32 created_prot;
+	__u32 pad;
 	struct ls_origin origin;
 	char path[LS_PATH_LEN];
 };

@@ -89,3 +89,39 @@ def run_ls(tmp_path):
         return LsRun(proc.returncode, parsed, stdout, stderr)
 
     return run
+
+
+# ------------------------------------------- marked tests (test_tests.py,
+# test_pytest_plugin.py): the C harness and what it leaves on purpose.
+
+HARNESS = os.path.realpath(os.path.join(BUILD, "tests", "workloads",
+                                        "harness"))
+
+# Where the harness, the shell harnesses and the pytest suite leave their
+# lsh-* temp files (on purpose, like the workloads' lsw-* ones).
+LSH_GLOBS = ("/tmp/lsh-*",)
+
+
+@pytest.fixture
+def harness():
+    """The path of the C test harness (tests/bpf/workloads/harness.c)."""
+    if not os.access(HARNESS, os.X_OK):
+        pytest.fail(f"{HARNESS} is missing: build it first (make)",
+                    pytrace=False)
+    return HARNESS
+
+
+@pytest.fixture(autouse=True)
+def remove_lsh_leftovers():
+    """Remove the lsh-* temp files a test's harness left behind."""
+    before = {p for g in LSH_GLOBS for p in glob.glob(g)}
+    yield
+    after = {p for g in LSH_GLOBS for p in glob.glob(g)}
+    for path in sorted(after - before, reverse=True):
+        if os.path.isdir(path) and not os.path.islink(path):
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            try:
+                os.unlink(path)
+            except FileNotFoundError:
+                pass

@@ -234,6 +234,27 @@ def test_report_metrics_and_attach_points(tmp_path):
     assert rep["events"]["exec"]["received"] == rep["events"]["exec"]["seen"]
 
 
+def test_agent_cost_in_report(tmp_path):
+    """The report states leakscope's own cost; --bpf-stats adds the kernel's
+    run time of each of its programs, and switches the accounting off again
+    (kernel.bpf_stats_enabled is machine-wide)."""
+    with open("/proc/sys/kernel/bpf_stats_enabled") as f:
+        before = f.read().strip()
+    p, rep = run_json(tmp_path, ["run"], ["true"])
+    assert p.returncode == 0
+    a = rep["agent"]
+    assert 0 < a["startup_ms"] < 60000 and a["max_rss_kib"] > 1000
+    assert a["bpf_programs"] is None
+    p, rep = run_json(tmp_path, ["run", "--bpf-stats"],
+                      ["sh", "-c", "cat /etc/hostname >/dev/null"])
+    assert p.returncode == 0
+    progs = {x["name"]: x for x in rep["agent"]["bpf_programs"]}
+    assert "sys_exit_tp" in progs, sorted(progs)
+    assert progs["sys_exit_tp"]["runs"] > 0 and progs["sys_exit_tp"]["ns"] > 0
+    with open("/proc/sys/kernel/bpf_stats_enabled") as f:
+        assert f.read().strip() == before
+
+
 def test_level_snapshot(tmp_path):
     p, rep = run_json(tmp_path, ["run", "--level", "snapshot"],
                       ["sh", "-c", "touch /tmp/ls-e2e-snap-$$; rm /tmp/ls-e2e-snap-$$"])

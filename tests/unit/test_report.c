@@ -240,12 +240,15 @@ static void test_json_top_level(void **state)
 	write_json(fx);
 	ASSERT_PY(
 		fx, "sorted(d)",
-		"[\"attach\", \"cgroup\", \"cleanup\", \"command\", "
-		"\"duration_s\", \"events\", \"exit\", \"findings\", "
+		"[\"agent\", \"attach\", \"cgroup\", \"cleanup\", "
+		"\"command\", \"duration_s\", \"events\", \"exit\", \"findings\", "
 		"\"interrupt_reason\", \"interrupted\", \"leakscope_version\", "
 		"\"level\", \"losses\", \"metrics\", \"mode\", \"notes\", "
 		"\"run_id\", \"schema\", \"started_at\", \"summary\", "
 		"\"tests\", \"untraced_syscalls\"]");
+	ASSERT_PY(fx, "sorted(d['agent'])",
+		  "[\"bpf_programs\", \"max_rss_kib\", \"startup_ms\"]");
+	ASSERT_PY(fx, "d['agent']['bpf_programs']", "null");
 	ASSERT_PY(fx, "d['schema']", "\"leakscope.report/1\"");
 	ASSERT_PY(fx, "d['leakscope_version']", "\"" LEAKSCOPE_VERSION "\"");
 	ASSERT_PY(

@@ -587,6 +587,53 @@ static void test_unlink_removes(void **state)
 	assert_counters(&fx->t, 3, 2, 1, 3);
 }
 
+static void create_in_test(struct fx *fx, const char *rel, uint64_t test)
+{
+	char p[PATH_MAX];
+	struct stat st;
+	struct ls_ev_temp e;
+
+	abs_path(fx, rel, p);
+	write_file(p, 0);
+	assert_int_equal(lstat(p, &st), 0);
+	e = mk_event(LS_EV_TEMP_CREATE, fx->root, LS_TEMP_HAS_INO, rel);
+	e.h.test = test;
+	e.dev = ls_kernel_dev(st.st_dev);
+	e.ino = st.st_ino;
+	ls_temps_event(&fx->t, &e);
+}
+
+/* The kernel's per-test counters do not see temp files: these do. */
+static void test_counts_per_test(void **state)
+{
+	struct fx *fx = *state;
+	struct ls_test_counts c;
+
+	create_in_test(fx, "a", 1);
+	create_in_test(fx, "b", 1);
+	create_in_test(fx, "c", 2);
+	remove_path(fx, "a", true);
+	rename_path(fx, "b", "b2", true); /* a move is no release */
+	create_in_test(fx, "d", 1);
+	memset(&c, 0, sizeof(c));
+	ls_temps_test_counts(&fx->t, 1, &c);
+	assert_int_equal(c.created[LS_KIND_TEMPFILE], 3);
+	assert_int_equal(c.released[LS_KIND_TEMPFILE], 1);
+	assert_int_equal(c.cur[LS_KIND_TEMPFILE], 2);
+	assert_int_equal(c.peak[LS_KIND_TEMPFILE], 2);
+	assert_int_equal(ls_temps_live_of_test(&fx->t, 1), 2);
+	memset(&c, 0, sizeof(c));
+	ls_temps_test_counts(&fx->t, 2, &c);
+	assert_int_equal(c.created[LS_KIND_TEMPFILE], 1);
+	assert_int_equal(c.cur[LS_KIND_TEMPFILE], 1);
+	/* A test that made none leaves the counts alone. */
+	memset(&c, 0, sizeof(c));
+	c.created[LS_KIND_TEMPFILE] = 99;
+	ls_temps_test_counts(&fx->t, 3, &c);
+	assert_int_equal(c.created[LS_KIND_TEMPFILE], 99);
+	assert_int_equal(ls_temps_live_of_test(&fx->t, 3), 0);
+}
+
 /* The registry believes the event, whatever the disk says later. */
 static void test_unlink_event_forgets_entry(void **state)
 {
@@ -1059,6 +1106,7 @@ int main(void)
 		FX(test_truncated_flag_kept),
 		FX(test_created_but_gone_not_listed),
 		FX(test_unlink_removes),
+		FX(test_counts_per_test),
 		FX(test_unlink_event_forgets_entry),
 		FX(test_unlink_unknown_ignored),
 		FX(test_rename_file),
