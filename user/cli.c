@@ -127,6 +127,34 @@ static int parse_seconds(struct parser *p, const char *name, const char *s,
 }
 
 /* Options shared by run and attach. Returns 1 if @name is not one. */
+static const char *const table_options[LS_TABLE_MAX] = {
+	[LS_TABLE_OBJECTS] = "--max-objects",
+	[LS_TABLE_PROCESSES] = "--max-processes",
+	[LS_TABLE_THREADS] = "--max-threads",
+	[LS_TABLE_TESTS] = "--max-tests",
+};
+
+static int table_of(const char *name)
+{
+	for (int i = 0; i < LS_TABLE_MAX; i++)
+		if (!strcmp(name, table_options[i]))
+			return i;
+	return -1;
+}
+
+/* --max-*: the kernel sizes hash tables up front; 16 is the least that
+ * makes sense, 2^24 entries already cost gigabytes. */
+static int table_option(struct parser *p, const char *name, const char *eq)
+{
+	const char *v = NULL;
+	int err = take_value(p, name, eq, &v);
+
+	if (!err)
+		err = parse_uint(p, name, v, 16, 1UL << 24,
+				 &p->o->table_size[table_of(name)]);
+	return err;
+}
+
 static int watch_option(struct parser *p, const char *name, const char *eq)
 {
 	struct ls_opts *o = p->o;
@@ -146,6 +174,8 @@ static int watch_option(struct parser *p, const char *name, const char *eq)
 		o->bpf_stats = true;
 		return 0;
 	}
+	if (table_of(name) >= 0)
+		return table_option(p, name, eq);
 	if (strcmp(name, "--level") && strcmp(name, "--report") &&
 	    strcmp(name, "--format") && strcmp(name, "--temp-root") &&
 	    strcmp(name, "--grace") && strcmp(name, "--ring-size") &&
@@ -572,6 +602,12 @@ static const char usage_watch[] =
 	"  --events FILE           write every lifecycle event (fork, exec,\n"
 	"                          open, close, mmap, ...) as JSON lines\n"
 	"  --ring-size BYTES       event ring buffer size (default 4M)\n"
+	"  --max-objects N         live fds and mappings the kernel can track\n"
+	"                          at once (default 65536); --max-processes\n"
+	"                          (16384), --max-threads (65536) and\n"
+	"                          --max-tests (16384) likewise; what does "
+	"not\n"
+	"                          fit is counted as lost, never guessed\n"
 	"  --bpf-stats             report the time spent in each of\n"
 	"                          leakscope's BPF programs (costs a little)\n"
 	"  -v, --verbose           say which attach points and cgroup are "

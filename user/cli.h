@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include "leakscope/abi.h"
+#include "loader.h"
 
 /* Exit codes (documented in README.md; stable). */
 enum ls_exit {
@@ -69,10 +70,11 @@ struct ls_opts {
 	unsigned long ring_bytes;
 	bool fail_on_leak;
 	int leak_exit_code;
-	const char *suppressions; /* --suppressions FILE */
-	const char *socket_path;  /* --socket PATH */
-	const char *socket_group; /* --socket-group GROUP */
-	bool bpf_stats;		  /* --bpf-stats */
+	const char *suppressions;		/* --suppressions FILE */
+	const char *socket_path;		/* --socket PATH */
+	const char *socket_group;		/* --socket-group GROUP */
+	bool bpf_stats;				/* --bpf-stats */
+	unsigned long table_size[LS_TABLE_MAX]; /* --max-*; 0: default */
 
 	/* run */
 	char **argv; /* CMD and its arguments, NULL-terminated */

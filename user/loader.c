@@ -38,6 +38,20 @@ static void set_err(struct ls_bpf *b, const char *fmt, ...)
 	va_end(ap);
 }
 
+static void size_tables(struct leakscope_bpf *s, const unsigned long *size)
+{
+	struct bpf_map *table[LS_TABLE_MAX] = {
+		[LS_TABLE_OBJECTS] = s->maps.objs,
+		[LS_TABLE_PROCESSES] = s->maps.procs,
+		[LS_TABLE_THREADS] = s->maps.threads,
+		[LS_TABLE_TESTS] = s->maps.tstats,
+	};
+
+	for (int i = 0; i < LS_TABLE_MAX; i++)
+		if (size[i])
+			bpf_map__set_max_entries(table[i], size[i]);
+}
+
 static void configure(struct ls_bpf *b, const struct ls_bpf_config *c)
 {
 	struct leakscope_bpf *s = b->skel;
@@ -59,6 +73,7 @@ static void configure(struct ls_bpf *b, const struct ls_bpf_config *c)
 			s->rodata->cfg_sys_table[nr] = sys;
 	}
 	bpf_map__set_max_entries(s->maps.events, c->ring_bytes);
+	size_tables(s, c->table_size);
 }
 
 static void choose_programs(struct ls_bpf *b)

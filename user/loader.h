@@ -18,6 +18,15 @@
 #include "hooks.h"
 #include "report.h"
 
+/* The kernel tables whose size the user may choose (--max-*). */
+enum ls_table {
+	LS_TABLE_OBJECTS = 0, /* live fds and mappings */
+	LS_TABLE_PROCESSES,
+	LS_TABLE_THREADS,
+	LS_TABLE_TESTS,
+	LS_TABLE_MAX,
+};
+
 struct leakscope_bpf;
 struct ring_buffer;
 struct bpf_link;
@@ -31,6 +40,7 @@ struct ls_bpf_config {
 	uint32_t agent_tgid; /* --test-per-exec: children of its child */
 	bool probe_all;	     /* doctor: every attach type, not the first */
 	unsigned long ring_bytes;
+	unsigned long table_size[LS_TABLE_MAX];	   /* 0: the built-in size */
 	const struct ls_temp_root_key *temp_roots; /* index = root number */
 	int n_temp_roots;
 	const struct ls_temp_root_key *temp_ancestors;

@@ -204,8 +204,10 @@ int ls_watch_start(struct ls_watch *w, const char *cgroup)
 			 (w->o->test_per_exec ? LS_CFG_TEST_PER_EXEC : 0),
 		.agent_tgid = getpid(),
 	};
+
 	int err;
 
+	memcpy(c.table_size, w->o->table_size, sizeof(c.table_size));
 	snprintf(w->cgroup, sizeof(w->cgroup), "%s", cgroup);
 	snprintf(w->report.cgroup, sizeof(w->report.cgroup), "%s", cgroup);
 	err = ls_cgroup_id(cgroup, &w->cgid);
