@@ -92,15 +92,30 @@ struct tstats_map {
 };
 extern struct tstats_map tstats SEC(".maps");
 
-/* User stacks where fds and mappings were made (level stacks). */
-#define LS_STACK_DEPTH 32
-struct stacks_map {
-	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
+/* User stacks where fds and mappings were made (level stacks), keyed by
+ * a hash of their content (see stacks.bpf.c). */
+struct ustacks_map {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(max_entries, 16384);
-	__uint(key_size, sizeof(__u32));
-	__uint(value_size, LS_STACK_DEPTH * sizeof(__u64));
+	__type(key, __u32);
+	__type(value, struct ls_ustack);
 };
-extern struct stacks_map stacks SEC(".maps");
+extern struct ustacks_map ustacks SEC(".maps");
+
+/* Where a stack is put together (too big for the BPF stack). */
+struct ustack_work {
+	struct ls_ustack u;
+	__u64 words[LS_SCAN_WORDS]; /* the top of the user stack */
+};
+
+struct ustack_scratch_map {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct ustack_work);
+};
+extern struct ustack_scratch_map ustack_scratch SEC(".maps");
 
 struct cgroups_map {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -369,6 +384,7 @@ struct ls_sysctx {
 	__u32 tgid;
 	__u32 tid;
 	__s32 stack_id; /* creation stack (level stacks), else -1 */
+	__u64 sp;	/* the user stack pointer */
 };
 
 /* Tell the agent that an object it reported as leaked was released while
@@ -395,6 +411,24 @@ extern int ls_temp_syscall(struct ls_sysctx *c);
 /* Called from proc.bpf.c at exec and exit; from fd.bpf.c for close_range. */
 extern int ls_fd_sweep(__u32 tgid, __u32 first, __u32 last, __u32 mode);
 extern int ls_fd_brought_in(__u64 task, __u32 tgid);
+/* From stacks.bpf.c: store the stack in the scratch (its fp part filled
+ * by the caller, who has the context); its id or -1. */
+extern __s32 ls_stack_finish(__u64 sp);
+
+/* The current thread's user stack, stored; its id in ustacks or -1. */
+static __always_inline __s32 ls_user_stack(void *ctx, __u64 sp)
+{
+	__u32 zero = 0;
+	struct ustack_work *w = bpf_map_lookup_elem(&ustack_scratch, &zero);
+	long n;
+
+	if (!w)
+		return -1;
+	n = bpf_get_stack(ctx, w->u.fp, sizeof(w->u.fp), BPF_F_USER_STACK);
+	w->u.n_fp = n > 0 ? n / sizeof(__u64) : 0;
+	return ls_stack_finish(sp);
+}
+
 /* Called from fd.bpf.c for files that open(O_CREAT) created. */
 extern int ls_temp_file_created(__u64 file, __u64 test);
 

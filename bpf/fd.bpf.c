@@ -396,14 +396,17 @@ __noinline int ls_fd_syscall(struct ls_sysctx *c)
 SEC("fentry/fd_install")
 int BPF_PROG(fd_install_fentry, unsigned int fd, struct file *file)
 {
+	__s32 stack_id = -1;
 	__u64 id;
 
 	if (!current_watched())
 		return 0;
 	id = bpf_get_current_pid_tgid();
+	if (cfg_level >= LS_LEVEL_STACKS)
+		stack_id = ls_user_stack(
+			ctx, PT_REGS_SP_CORE((struct pt_regs *)bpf_task_pt_regs(
+				     bpf_get_current_task_btf())));
 	fd_record(id >> 32, (__u32)id, fd, file, current_proc(id >> 32), true,
-		  cfg_level >= LS_LEVEL_STACKS
-			  ? bpf_get_stackid(ctx, &stacks, BPF_F_USER_STACK)
-			  : -1);
+		  stack_id);
 	return 0;
 }

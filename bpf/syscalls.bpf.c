@@ -45,6 +45,7 @@ static __always_inline void read_args(struct ls_sysctx *c, struct pt_regs *regs)
 	/* One copy of the saved user registers instead of six reads. */
 	if (bpf_core_read(&r, sizeof(r), regs)) {
 		__builtin_memset(c->arg, 0, sizeof(c->arg));
+		c->sp = 0;
 		return;
 	}
 	c->arg[0] = PT_REGS_PARM1_SYSCALL(&r);
@@ -53,6 +54,7 @@ static __always_inline void read_args(struct ls_sysctx *c, struct pt_regs *regs)
 	c->arg[3] = PT_REGS_PARM4_SYSCALL(&r);
 	c->arg[4] = PT_REGS_PARM5_SYSCALL(&r);
 	c->arg[5] = 0; /* no handler needs the sixth */
+	c->sp = PT_REGS_SP(&r);
 }
 
 /* Syscalls that make an fd or a mapping: where a stack is worth taking. */
@@ -76,12 +78,12 @@ static __always_inline int sys_exit(void *ctx, __u32 sys, long ret,
 	c.tgid = id >> 32;
 	c.tid = (__u32)id;
 	c.stack_id = -1;
-	if (cfg_level >= LS_LEVEL_STACKS && ret >= 0 && creates(sys))
-		c.stack_id = bpf_get_stackid(ctx, &stacks, BPF_F_USER_STACK);
 	if (!regs)
 		regs = (struct pt_regs *)bpf_task_pt_regs(
 			bpf_get_current_task_btf());
 	read_args(&c, regs);
+	if (cfg_level >= LS_LEVEL_STACKS && ret >= 0 && creates(sys))
+		c.stack_id = ls_user_stack(ctx, c.sp);
 	return dispatch(&c, sys_group[sys]);
 }
 

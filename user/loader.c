@@ -443,22 +443,19 @@ uint64_t ls_bpf_losses_total(struct ls_bpf *b)
 	return sum;
 }
 
-int ls_bpf_stack(struct ls_bpf *b, int id, uint64_t *addrs, int max)
+int ls_bpf_ustack(struct ls_bpf *b, int id, struct ls_ustack *out)
 {
-	uint64_t frames[32] = { 0 };
 	__u32 key = id;
-	int n = 0;
 
 	if (id < 0)
 		return -ENOENT;
-	if (bpf_map_lookup_elem(bpf_map__fd(b->skel->maps.stacks), &key,
-				frames))
+	if (bpf_map_lookup_elem(bpf_map__fd(b->skel->maps.ustacks), &key, out))
 		return -errno;
-	while (n < max && n < 32 && frames[n]) {
-		addrs[n] = frames[n];
-		n++;
-	}
-	return n;
+	if (out->n_fp > LS_STACK_DEPTH)
+		out->n_fp = LS_STACK_DEPTH;
+	if (out->n_scan > LS_SCAN_WORDS)
+		out->n_scan = LS_SCAN_WORDS;
+	return 0;
 }
 
 int ls_bpf_add_baseline_proc(struct ls_bpf *b, uint32_t tgid,

@@ -89,8 +89,8 @@ int ls_bpf_test_counts(struct ls_bpf *b, uint64_t test,
 void ls_bpf_test_forget(struct ls_bpf *b, uint64_t test);
 /* Sum of every loss counter: a change means something was lost. */
 uint64_t ls_bpf_losses_total(struct ls_bpf *b);
-/* The user stack @id (up to @max addresses); the count, or -errno. */
-int ls_bpf_stack(struct ls_bpf *b, int id, uint64_t *addrs, int max);
+/* The creation stack @id into @out: 0 or -errno. */
+int ls_bpf_ustack(struct ls_bpf *b, int id, struct ls_ustack *out);
 
 /* BPF run-time statistics (--bpf-stats): start counting, then read one
  * entry per loaded program into a malloc'd array. */

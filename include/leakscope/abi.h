@@ -319,8 +319,9 @@ struct ls_temp_root_key {
 #define LS_ORIGIN_KNOWN	   (1u << 0) /* a record exists for this object */
 #define LS_ORIGIN_LEAKED   (1u << 1) /* already reported as a leak */
 #define LS_ORIGIN_DEPARTED (1u << 2) /* its creator exited (departed map) */
-#define LS_ORIGIN_BROUGHT  (1u << 3) /* brought in by a process that moved in \
-				      */
+#define LS_ORIGIN_BROUGHT                                  \
+	(1u << 3) /* brought in by a process that moved in \
+		   */
 
 struct ls_origin {
 	__u64 test;
@@ -330,6 +331,22 @@ struct ls_origin {
 	__s32 stack_id;
 	__u32 flags; /* LS_ORIGIN_* */
 	char comm[LS_COMM_LEN];
+};
+
+/*
+ * A creation stack (level stacks), value of the ustacks map. @fp: the
+ * kernel's frame-pointer walk (fp[0] is the instruction pointer). glibc
+ * keeps no frame pointers, so the walk skips or loses the callers of a
+ * libc wrapper; @scan: the words on top of the user stack that point into
+ * executable code, in stack order, for the agent to check as call sites.
+ */
+#define LS_STACK_DEPTH 32
+#define LS_SCAN_WORDS  32
+struct ls_ustack {
+	__u32 n_fp;
+	__u32 n_scan;
+	__u64 fp[LS_STACK_DEPTH];
+	__u64 scan[LS_SCAN_WORDS];
 };
 
 /* Iterator records: fixed size, written with bpf_seq_write. */

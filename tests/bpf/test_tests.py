@@ -782,24 +782,34 @@ def test_suppression_file_malformed(run_ls, harness, tmp_path):
 
 
 def test_stacks(run_ls, harness):
-    """The fd's creation stack starts in libc's open. The harness has frame
-    pointers (-fno-omit-frame-pointer) but glibc does not: its open()
-    pushes %rbp and keeps the path in it, so the frame-pointer chain ends
-    at the libc call. Deeper frames (t_fd_leak, main) need a libc built
-    with frame pointers."""
-    run = harness_run(run_ls, harness, ["fd-leak"],
+    """The creation stack names the test's own code. glibc keeps no frame
+    pointers: its open() keeps the path in %rbp and socket() makes no
+    frame, so the kernel's walk ends at libc or skips the caller. The
+    callers come from the words on top of the stack that follow a call
+    instruction: libc's wrapper, then the harness's t_<kind>, then main."""
+    run = harness_run(run_ls, harness, ["fd-leak", "socket-leak",
+                                        "mapping-leak"],
                       args=["--level", "stacks"])
     # report-schema.md: "level" is "full" or "snapshot"; stacks is full.
     assert run.report["level"] == "full", run.report["level"]
-    f = verdict(run, "fd-leak")["findings"]
-    assert len(f) == 1, show(f)
-    stack = f[0]["stack"]
-    assert isinstance(stack, list) and stack, f"no stack: {show(f)}"
-    assert re.match(r"(__)?(libc_)?open(at)?(64)?(_nocancel)?\+0x[0-9a-f]+ "
-                    r"\(.*libc\.so[.0-9]*\)$", stack[0]), \
-        f"the first frame is not libc's open: {stack}"
-    final = run.report["findings"]
-    assert len(final) == 1 and final[0]["stack"] == stack, show(final)
+    wrappers = {"fd-leak": r"(__)?(libc_)?open(at)?(64)?(_nocancel)?",
+                "socket-leak": r"(__)?socket", "mapping-leak": r"(__)?mmap(64)?"}
+    for name, wrapper in wrappers.items():
+        f = verdict(run, name)["findings"]
+        assert len(f) == 1, show(f)
+        stack = f[0]["stack"]
+        assert isinstance(stack, list) and len(stack) >= 3, \
+            f"{name}: stack too short: {show(f)}"
+        assert re.match(wrapper + r"\+0x[0-9a-f]+ \(.*libc\.so[.0-9]*\)$",
+                        stack[0]), f"{name}: first frame not libc's: {stack}"
+        fn = "t_" + name.replace("-", "_")
+        assert re.match(fn + r"\+0x[0-9a-f]+ \(.*/harness\)$", stack[1]), \
+            f"{name}: the caller is not {fn}: {stack}"
+        assert re.match(r"main\+0x[0-9a-f]+ \(.*/harness\)$", stack[2]), \
+            f"{name}: then not main: {stack}"
+    final = {f["test"]: f["stack"] for f in run.report["findings"]}
+    for name in wrappers:
+        assert final[name] == verdict(run, name)["findings"][0]["stack"]
 
 
 # ------------------------------------------------------ control socket
