@@ -16,6 +16,7 @@
 #include "commands.h"
 #include "log.h"
 #include "watch.h"
+#include "watchdog.h"
 
 static int baseline_cgroup(const char *path, void *ctx)
 {
@@ -65,6 +66,7 @@ int ls_cmd_attach(const struct ls_opts *o)
 	char real[PATH_MAX], why[PATH_MAX * 2 + 128];
 	struct signalfd_siginfo si;
 	struct ls_watch w;
+	struct ls_watchdog dog = { 0 };
 	long timeout = o->duration_s > 0 ? (long)(o->duration_s * 1000) : -1;
 	int err, rc = LS_EXIT_OK;
 
@@ -89,6 +91,8 @@ int ls_cmd_attach(const struct ls_opts *o)
 		ls_watch_close(&w);
 		return err == -ENOMEM ? LS_EXIT_INTERNAL : LS_EXIT_CANNOT_WATCH;
 	}
+	ls_watch_arm_watchdog(&w, &dog, false);
+	ls_watch_report_placeholder(&w);
 	ls_watch_started(&w);
 	ls_info("watching %s until %s", real,
 		timeout >= 0 ? "--duration ends" : "SIGINT or SIGTERM");
@@ -106,5 +110,6 @@ int ls_cmd_attach(const struct ls_opts *o)
 	    ls_report_has_leftovers(&w.report))
 		rc = o->leak_exit_code;
 	ls_watch_close(&w);
+	ls_watchdog_stop(&dog);
 	return rc;
 }

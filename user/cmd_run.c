@@ -24,6 +24,7 @@
 #include "commands.h"
 #include "log.h"
 #include "watch.h"
+#include "watchdog.h"
 
 #define SETTLE_MAX_SLEEP_MS 100
 #define KILL_WAIT_MS	    5000
@@ -275,9 +276,10 @@ static bool agent_alive(pid_t pid)
 }
 
 /*
- * A run cgroup whose agent is gone (SIGKILLed, crashed, machine rebooted
- * into the same hierarchy) is stale: end what still runs there unwatched
- * and remove it. Names end in the agent's pid: run-<date>-<time>-<pid>.
+ * A run cgroup whose agent is gone (SIGKILLed with its watchdog, crashed,
+ * machine rebooted into the same hierarchy) is stale: end what still runs
+ * there unwatched and remove it, and its socket's directory. Names end in
+ * the agent's pid: run-<date>-<time>-<pid>.
  */
 static bool remove_if_stale(const char *path)
 {
@@ -289,6 +291,8 @@ static bool remove_if_stale(const char *path)
 		ls_cgroup_kill(path);
 		ls_cgroup_wait_empty(path, 2000);
 	}
+	/* .../run-<run id>: its socket's directory is leakscope-<run id> */
+	ls_control_remove_stale(strrchr(path, '/') + 5);
 	return ls_cgroup_remove_tree(path) == 0;
 }
 
@@ -390,6 +394,7 @@ static int start_watch_exit(int err)
 int ls_cmd_run(const struct ls_opts *o)
 {
 	struct ls_watch w;
+	struct ls_watchdog dog = { 0 };
 	struct child c = { 0 };
 	char cgroup[PATH_MAX], why[PATH_MAX + 64] = "";
 	bool started, concluded;
@@ -417,6 +422,8 @@ int ls_cmd_run(const struct ls_opts *o)
 		ls_watch_close(&w);
 		return start_watch_exit(err);
 	}
+	ls_watch_arm_watchdog(&w, &dog, true);
+	ls_watch_report_placeholder(&w);
 	c.own_group = !isatty(STDIN_FILENO);
 	w.origin_ns = w.events.log_origin_ns = ls_now_ns();
 	started = spawn(cgroup, o->argv, &c, why, sizeof(why)) == 0;
@@ -437,5 +444,6 @@ int ls_cmd_run(const struct ls_opts *o)
 	if (c.pidfd >= 0)
 		close(c.pidfd);
 	ls_watch_close(&w);
+	ls_watchdog_stop(&dog);
 	return rc;
 }

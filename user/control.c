@@ -67,15 +67,25 @@ static int make_run_dir(struct ls_control *c, const char *base,
  * A private directory: under /run/leakscope, else (not root: that is
  * root's, or no /run; or the path would not fit) under $TMPDIR or /tmp.
  */
+#define N_BASES 3
+
+static void run_bases(const char *bases[N_BASES])
+{
+	const char *tmp = getenv("TMPDIR");
+
+	bases[0] = RUN_BASE;
+	bases[1] = tmp && tmp[0] == '/' ? tmp : "/tmp";
+	bases[2] = "/tmp";
+}
+
 static int make_dir(struct ls_control *c, const char *run_id, char *why,
 		    size_t whylen)
 {
-	const char *tmp = getenv("TMPDIR");
-	const char *bases[] = { RUN_BASE, tmp && tmp[0] == '/' ? tmp : "/tmp",
-				"/tmp" };
+	const char *bases[N_BASES];
 	int err = -ENOENT;
 
-	for (size_t i = 0; i < sizeof(bases) / sizeof(bases[0]); i++) {
+	run_bases(bases);
+	for (size_t i = 0; i < N_BASES; i++) {
 		if (i == 0 && !run_base_ready())
 			continue;
 		err = make_run_dir(c, bases[i], run_id);
@@ -94,6 +104,22 @@ static int make_dir(struct ls_control *c, const char *run_id, char *why,
 			 c->dir, strerror(-err));
 	c->dir[0] = c->path[0] = 0;
 	return err;
+}
+
+void ls_control_remove_stale(const char *run_id)
+{
+	const char *bases[N_BASES];
+	char dir[PATH_MAX], sock[PATH_MAX + 16];
+
+	run_bases(bases);
+	for (size_t i = 0; i < N_BASES; i++) {
+		if (snprintf(dir, sizeof(dir), "%s/leakscope-%s", bases[i],
+			     run_id) >= (int)sizeof(dir))
+			continue;
+		snprintf(sock, sizeof(sock), "%s/control.sock", dir);
+		unlink(sock);
+		rmdir(dir);
+	}
 }
 
 static int set_path(struct ls_control *c, const char *path, char *why,

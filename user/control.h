@@ -73,4 +73,10 @@ bool ls_control_ready(struct ls_control *c, int fd);
 
 void ls_control_close(struct ls_control *c);
 
+/*
+ * Remove the private socket directory a run @run_id made, if it is still
+ * there: its agent died without closing (see cmd_run.c's stale runs).
+ */
+void ls_control_remove_stale(const char *run_id);
+
 #endif

@@ -11,12 +11,14 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 #include "cgroup.h"
 #include "log.h"
 #include "stacks.h"
 #include "watch.h"
+#include "watchdog.h"
 
 /* How often the ring buffer is drained when nothing forces a wakeup. */
 #define DRAIN_MS 100
@@ -66,16 +68,35 @@ int ls_watch_block_signals(sigset_t *old)
 	return sigprocmask(SIG_BLOCK, &set, old) ? -errno : 0;
 }
 
+/*
+ * The report replaces FILE as a whole (written beside it, then renamed),
+ * so a reader or a kill mid-write never leaves half a report. A FIFO or a
+ * device (/dev/stdout) is written in place instead, opened now. Either
+ * way an unwritable place fails now, before the run.
+ */
 static int open_report(struct ls_watch *w)
 {
 	const char *path = w->o->report_path;
+	struct stat st;
+	int fd;
 
 	w->report_fd = -1;
 	if (!path || !strcmp(path, "-"))
 		return 0;
-	w->report_fd =
-		open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOCTTY, 0644);
-	if (w->report_fd < 0) {
+	snprintf(w->report_tmp, sizeof(w->report_tmp), "%s.leakscope-%d.tmp",
+		 path, (int)getpid());
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+		fd = w->report_fd = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
+	} else {
+		fd = open(w->report_tmp,
+			  O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOCTTY,
+			  0644);
+		if (fd >= 0) {
+			close(fd);
+			unlink(w->report_tmp);
+		}
+	}
+	if (fd < 0) {
 		ls_err("--report %s: cannot write there: %s (choose a "
 		       "writable file)",
 		       path, strerror(errno));
@@ -418,17 +439,12 @@ static enum ls_format report_format(const struct ls_opts *o)
 	return n > 5 && !strcmp(p + n - 5, ".json") ? LS_FMT_JSON : LS_FMT_TEXT;
 }
 
-static int write_file_report(struct ls_watch *w)
+static int write_report_to(struct ls_watch *w, int fd, bool truncate)
 {
 	FILE *f;
-	int err, fd;
+	int err;
 
-	if (!w->o->report_path)
-		return 0;
-	if (!strcmp(w->o->report_path, "-"))
-		return ls_report_write(&w->report, stdout, report_format(w->o));
-	fd = dup(w->report_fd);
-	if (fd < 0 || ftruncate(fd, 0))
+	if (fd < 0 || (truncate && ftruncate(fd, 0)))
 		return -errno;
 	f = fdopen(fd, "w");
 	if (!f) {
@@ -436,11 +452,58 @@ static int write_file_report(struct ls_watch *w)
 		return -errno;
 	}
 	err = ls_report_write(&w->report, f, report_format(w->o));
-	if (fsync(fileno(f)) && !err)
+	if (truncate && fsync(fileno(f)) && !err)
 		err = -errno;
 	if (fclose(f) && !err)
 		err = -EIO;
 	return err;
+}
+
+static int write_file_report(struct ls_watch *w)
+{
+	const char *path = w->o->report_path;
+	int err;
+
+	if (!path)
+		return 0;
+	if (!strcmp(path, "-"))
+		return ls_report_write(&w->report, stdout, report_format(w->o));
+	if (w->report_fd >= 0) /* a FIFO or a device */
+		return write_report_to(w, dup(w->report_fd), false);
+	err = write_report_to(
+		w,
+		open(w->report_tmp,
+		     O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOCTTY, 0644),
+		true);
+	if (!err && rename(w->report_tmp, path))
+		err = -errno;
+	if (err)
+		unlink(w->report_tmp);
+	return err;
+}
+
+/*
+ * Until the real report, FILE says the run did not finish: after a kill
+ * it must not pass for this run's report (or hold an older run's).
+ */
+void ls_watch_report_placeholder(struct ls_watch *w)
+{
+	bool interrupted = w->report.interrupted;
+	const char *reason = w->report.interrupt_reason;
+	int err;
+
+	if (!w->o->report_path || !strcmp(w->o->report_path, "-") ||
+	    w->report_fd >= 0)
+		return;
+	w->report.interrupted = true;
+	w->report.interrupt_reason =
+		"leakscope did not finish (still running, or killed)";
+	err = write_file_report(w);
+	if (err)
+		ls_warn("cannot write the report to %s yet: %s",
+			w->o->report_path, strerror(-err));
+	w->report.interrupted = interrupted;
+	w->report.interrupt_reason = reason;
 }
 
 int ls_watch_write_reports(struct ls_watch *w)
@@ -488,4 +551,30 @@ void ls_watch_close(struct ls_watch *w)
 	ls_temps_free(&w->temps);
 	ls_baseline_free(&w->base);
 	ls_report_free(&w->report);
+}
+
+void ls_watch_arm_watchdog(struct ls_watch *w, struct ls_watchdog *d,
+			   bool own_cgroup)
+{
+	int err;
+
+	if (own_cgroup)
+		snprintf(d->cgroup, sizeof(d->cgroup), "%s", w->cgroup);
+	if (w->ctl_up && w->ctl.own_dir) {
+		snprintf(d->sock_dir, sizeof(d->sock_dir), "%s", w->ctl.dir);
+		snprintf(d->sock_path, sizeof(d->sock_path), "%s", w->ctl.path);
+	}
+	if (w->report_tmp[0] && w->report_fd < 0)
+		snprintf(d->report_tmp, sizeof(d->report_tmp), "%s",
+			 w->report_tmp);
+	d->keep_processes = w->o->keep_orphans;
+	err = ls_watchdog_start(d);
+	if (err && own_cgroup)
+		ls_warn("cannot start the watchdog (%s): if leakscope is "
+			"killed, what CMD started runs on in %s",
+			strerror(-err), w->cgroup);
+	else if (err)
+		ls_warn("cannot start the watchdog (%s): if leakscope is "
+			"killed, its socket stays behind",
+			strerror(-err));
 }

@@ -41,7 +41,8 @@ struct ls_watch {
 	struct ls_report report;
 	int sigfd;
 	int epfd;
-	int report_fd; /* --report FILE, opened early to fail early */
+	int report_fd; /* --report FILE if a FIFO or device, else -1 */
+	char report_tmp[PATH_MAX]; /* where FILE is written before rename */
 	struct ls_suppressions supp;
 	struct ls_control ctl;
 	bool ctl_up;
@@ -89,6 +90,19 @@ int ls_watch_conclude(struct ls_watch *w);
 
 /* Text on stderr (unless --quiet) and --report FILE. 0 or -EIO. */
 int ls_watch_write_reports(struct ls_watch *w);
+
+struct ls_watchdog;
+
+/*
+ * Start @d (watchdog.h) to clean up after this watch if the agent dies:
+ * the socket's directory, a half-written report, and with @own_cgroup (run)
+ * what is left in the cgroup. Warns and goes on if it cannot.
+ */
+void ls_watch_arm_watchdog(struct ls_watch *w, struct ls_watchdog *d,
+			   bool own_cgroup);
+
+/* --report FILE: say there that the run has not finished (see watch.c). */
+void ls_watch_report_placeholder(struct ls_watch *w);
 
 /* Detach everything; free everything. */
 void ls_watch_close(struct ls_watch *w);
