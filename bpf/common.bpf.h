@@ -47,6 +47,9 @@ extern __u32 watch_nested;    /* non-zero once the watch has child cgroups */
 extern __u32 iter_unfiltered; /* iterators: report tasks outside the watch */
 extern __u64 auto_test_seq;   /* --test-per-exec: the last id given out */
 extern struct ls_kind_stats kstats[LS_KIND_MAX];
+/* Losses, by enum ls_loss: rare, and read by the agent at every BEGIN and
+ * END, so in .bss (mmap'd, no syscall) rather than a per-CPU map. */
+extern __u64 loss_count[LS_LOSS_MAX];
 
 /* ---- maps ---- */
 struct procs_map {
@@ -151,11 +154,10 @@ extern struct events_map events SEC(".maps");
 
 struct counters_map {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, LS_EV_MAX > LS_LOSS_MAX ? LS_EV_MAX : LS_LOSS_MAX);
+	__uint(max_entries, LS_EV_MAX);
 	__type(key, __u32);
 	__type(value, __u64);
 };
-extern struct counters_map losses SEC(".maps");
 extern struct counters_map evcounts SEC(".maps");
 
 /* Scratch space for building temp paths (too big for the stack). */
@@ -182,7 +184,8 @@ static __always_inline void percpu_inc(void *map, __u32 idx)
 
 static __always_inline void loss(enum ls_loss what)
 {
-	percpu_inc(&losses, what);
+	if (what < LS_LOSS_MAX)
+		__sync_fetch_and_add(&loss_count[what], 1);
 }
 
 static __always_inline void raise_peak(__u64 *peak, __u64 v)
@@ -438,17 +441,23 @@ enum ls_sweep_mode {
 	LS_SWEEP_RANGE = 2, /* drop all in [first, last] (close_range) */
 };
 
-/* The file installed at @fd in @t's table, or NULL. */
+/*
+ * The file installed at @fd in @t's table, or NULL. @t is a BTF pointer
+ * (bpf_get_current_task_btf): the walk to the table is plain loads, and
+ * only the array slot needs a helper (this runs at every fd syscall).
+ */
 static __always_inline struct file *fd_file(struct task_struct *t, __u32 fd)
 {
-	struct fdtable *fdt = BPF_CORE_READ(t, files, fdt);
-	struct file **fds;
+	struct files_struct *files = t->files;
+	struct fdtable *fdt;
 	struct file *f = 0;
 
-	if (!fdt || fd >= BPF_CORE_READ(fdt, max_fds))
+	if (!files)
 		return 0;
-	fds = BPF_CORE_READ(fdt, fd);
-	bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]);
+	fdt = files->fdt;
+	if (!fdt || fd >= fdt->max_fds)
+		return 0;
+	bpf_probe_read_kernel(&f, sizeof(f), &fdt->fd[fd]);
 	return f;
 }
 

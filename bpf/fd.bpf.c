@@ -74,11 +74,22 @@ static __always_inline void remember_if_shared(struct ls_obj *o, struct file *f,
 		loss(LS_LOSS_DEPARTED_TABLE);
 }
 
+/* How a record goes: how the fd ended, and whether our own reference to
+ * the file is still counted in it. */
+enum fd_end {
+	FD_DIED,    /* with its process: never "released late" */
+	FD_CLOSED,  /* closed, the reference dropped (syscall exit) */
+	FD_CLOSING, /* closed, the reference still held (close entry) */
+};
+
 static __always_inline void fd_forget(struct ls_obj_key *k, struct ls_obj *o,
-				      bool explicit)
+				      enum fd_end how)
 {
-	if (explicit) /* the fd is gone, and our reference with it */
-		remember_if_shared(o, (struct file *)o->cookie, false);
+	bool explicit = how != FD_DIED;
+
+	if (explicit)
+		remember_if_shared(o, (struct file *)o->cookie,
+				   how == FD_CLOSING);
 	kind_released(o->kind, 0, o->test);
 	if (explicit && (o->flags & LS_OBJ_LEAKED))
 		emit_released(LS_RELEASED_FD, k->tgid, k->handle, o->test);
@@ -94,14 +105,16 @@ static __always_inline void fd_store(struct ls_obj_key *k, struct ls_obj *o,
 	struct ls_obj *old;
 
 	if (bpf_map_update_elem(&objs, k, o, BPF_NOEXIST)) {
+		/* The fd was reused through a release we do not trace, or a
+		 * close of the number's previous file is exiting right now
+		 * on another thread and may drop that record meanwhile. */
 		old = bpf_map_lookup_elem(&objs, k);
-		if (!old) {
+		if (old)
+			kind_released(old->kind, 0, old->test);
+		if (bpf_map_update_elem(&objs, k, o, BPF_ANY)) {
 			loss(LS_LOSS_OBJ_TABLE);
 			return;
 		}
-		/* The fd was reused through a release we do not trace. */
-		kind_released(old->kind, 0, old->test);
-		bpf_map_update_elem(&objs, k, o, BPF_EXIST);
 	}
 	if (p && k->handle > p->max_fd)
 		p->max_fd = k->handle;
@@ -207,13 +220,42 @@ static __always_inline void fd_dup(struct ls_sysctx *c, __u32 fd, __u32 src)
 	fd_store(&k, &o, p);
 }
 
+/*
+ * fd @fd was closed. By the time its syscall exits another thread may have
+ * got the same number for a new file and recorded it: a record of the
+ * file the fd holds now is that one, not ours to drop (and if it is a
+ * stale one after all, fd_store replaces it when the opener exits).
+ */
 static __always_inline void fd_closed(__u32 tgid, __u32 fd)
 {
 	struct ls_obj_key k = { .tgid = tgid, .cls = LS_OBJ_FD, .handle = fd };
 	struct ls_obj *o = bpf_map_lookup_elem(&objs, &k);
 
-	if (o)
-		fd_forget(&k, o, true);
+	if (o && (__u64)fd_file(bpf_get_current_task_btf(), fd) != o->cookie)
+		fd_forget(&k, o, FD_CLOSED);
+}
+
+/*
+ * close(2), seen as it enters where the tracepoint exists: the number is
+ * still the file's, so no thread can have been given it again, and the
+ * record dropped is exactly the file closed (at the exit another thread
+ * may have reused the number, and its opener's record raced ours).
+ */
+SEC("tracepoint/syscalls/sys_enter_close")
+int sys_enter_close_tp(struct trace_event_raw_sys_enter *ctx)
+{
+	struct ls_obj_key k = { .cls = LS_OBJ_FD };
+	struct ls_obj *o;
+
+	if (!current_watched())
+		return 0;
+	k.tgid = bpf_get_current_pid_tgid() >> 32;
+	k.handle = (__u32)ctx->args[0];
+	o = bpf_map_lookup_elem(&objs, &k);
+	if (o &&
+	    (__u64)fd_file(bpf_get_current_task_btf(), k.handle) == o->cookie)
+		fd_forget(&k, o, FD_CLOSING);
+	return 0;
 }
 
 static __always_inline void fd_pair(struct ls_sysctx *c, __u64 uptr)
@@ -245,11 +287,13 @@ static long sweep_one(__u32 i, void *arg)
 	if (!o)
 		return 0;
 	f = fd_file(t, k.handle);
-	if (s->mode == LS_SWEEP_EXEC && (__u64)f == o->cookie)
-		return 0; /* survived exec: no O_CLOEXEC */
+	/* Survived exec (no O_CLOEXEC), or reopened by another thread since
+	 * close_range: the record is of a live fd. */
+	if (s->mode != LS_SWEEP_EXIT && (__u64)f == o->cookie)
+		return 0;
 	if (s->mode == LS_SWEEP_EXIT && f && (__u64)f == o->cookie)
 		remember_if_shared(o, f, true);
-	fd_forget(&k, o, s->mode != LS_SWEEP_EXIT);
+	fd_forget(&k, o, s->mode == LS_SWEEP_EXIT ? FD_DIED : FD_CLOSED);
 	return 0;
 }
 

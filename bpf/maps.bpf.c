@@ -18,6 +18,7 @@ __u32 watch_nested = 0;
 __u32 iter_unfiltered = 0;
 __u64 auto_test_seq = 0;
 struct ls_kind_stats kstats[LS_KIND_MAX] = {};
+__u64 loss_count[LS_LOSS_MAX] = {};
 
 struct procs_map procs SEC(".maps");
 struct objs_map objs SEC(".maps");
@@ -30,7 +31,6 @@ struct cgroups_map watched_cgroups SEC(".maps");
 struct temp_roots_map temp_roots SEC(".maps");
 struct temp_ancestors_map temp_ancestors SEC(".maps");
 struct events_map events SEC(".maps");
-struct counters_map losses SEC(".maps");
 struct counters_map evcounts SEC(".maps");
 struct scratch_map scratch SEC(".maps");
 

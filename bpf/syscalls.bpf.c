@@ -57,6 +57,26 @@ static __always_inline void read_args(struct ls_sysctx *c, struct pt_regs *regs)
 	c->sp = PT_REGS_SP(&r);
 }
 
+/*
+ * @regs is a BTF pointer (from bpf_task_pt_regs, or tp_btf's argument):
+ * plain loads, no helper call. This runs for every traced syscall.
+ */
+static __always_inline void read_args_btf(struct ls_sysctx *c,
+					  struct pt_regs *regs)
+{
+#if defined(__TARGET_ARCH_x86)
+	c->arg[0] = regs->di;
+	c->arg[1] = regs->si;
+	c->arg[2] = regs->dx;
+	c->arg[3] = regs->r10;
+	c->arg[4] = regs->r8;
+	c->arg[5] = 0; /* no handler needs the sixth */
+	c->sp = regs->sp;
+#else
+	read_args(c, regs);
+#endif
+}
+
 /* Syscalls that make an fd or a mapping: where a stack is worth taking. */
 static __always_inline bool creates(__u32 sys)
 {
@@ -64,8 +84,10 @@ static __always_inline bool creates(__u32 sys)
 	       sys == LS_SYS_dup2 || sys == LS_SYS_dup3;
 }
 
+/* @regs: the user registers; NULL: the current task's, found here. @typed:
+ * @regs is a BTF pointer (not raw_tp's untyped argument). */
 static __always_inline int sys_exit(void *ctx, __u32 sys, long ret,
-				    struct pt_regs *regs)
+				    struct pt_regs *regs, bool typed)
 {
 	struct ls_sysctx c;
 	__u64 id;
@@ -81,7 +103,10 @@ static __always_inline int sys_exit(void *ctx, __u32 sys, long ret,
 	if (!regs)
 		regs = (struct pt_regs *)bpf_task_pt_regs(
 			bpf_get_current_task_btf());
-	read_args(&c, regs);
+	if (typed)
+		read_args_btf(&c, regs);
+	else
+		read_args(&c, regs);
 	if (cfg_level >= LS_LEVEL_STACKS && ret >= 0 && creates(sys))
 		c.stack_id = ls_user_stack(ctx, c.sp);
 	return dispatch(&c, sys_group[sys]);
@@ -98,7 +123,7 @@ static __always_inline __u32 sys_of(long nr)
 SEC("tracepoint")
 int sys_exit_tp(struct trace_event_raw_sys_exit *ctx)
 {
-	return sys_exit(ctx, sys_of((int)ctx->id), ctx->ret, 0);
+	return sys_exit(ctx, sys_of((int)ctx->id), ctx->ret, 0, true);
 }
 
 static __always_inline long syscall_nr(struct pt_regs *regs)
@@ -114,7 +139,7 @@ static __always_inline long syscall_nr(struct pt_regs *regs)
 
 /* The fallback: every syscall of the machine passes here; stay tiny. */
 static __always_inline int generic_exit(void *ctx, struct pt_regs *regs,
-					long ret)
+					long ret, bool typed)
 {
 	__u32 sys = sys_of(syscall_nr(regs)), attach;
 
@@ -124,17 +149,17 @@ static __always_inline int generic_exit(void *ctx, struct pt_regs *regs,
 	if (attach != LS_ATTACH_GENERIC_TP_BTF &&
 	    attach != LS_ATTACH_GENERIC_RAW_TP)
 		return 0;
-	return sys_exit(ctx, sys, ret, regs);
+	return sys_exit(ctx, sys, ret, regs, typed);
 }
 
 SEC("tp_btf/sys_exit")
 int BPF_PROG(sys_exit_btf, struct pt_regs *regs, long ret)
 {
-	return generic_exit(ctx, regs, ret);
+	return generic_exit(ctx, regs, ret, true);
 }
 
 SEC("raw_tp/sys_exit")
 int BPF_PROG(sys_exit_raw, struct pt_regs *regs, long ret)
 {
-	return generic_exit(ctx, regs, ret);
+	return generic_exit(ctx, regs, ret, false);
 }

@@ -20,9 +20,20 @@
 #include "cgroup.h"
 #include "mountinfo.h"
 
+/* Asked at every BEGIN: mountinfo is read once, while it says nothing. */
 int ls_cgroup_mount(char *out, size_t len)
 {
-	return ls_mount_point("cgroup2", out, len);
+	static char found[PATH_MAX];
+	int err;
+
+	if (!found[0]) {
+		err = ls_mount_point("cgroup2", found, sizeof(found));
+		if (err) {
+			found[0] = 0;
+			return err;
+		}
+	}
+	return snprintf(out, len, "%s", found) >= (int)len ? -ENAMETOOLONG : 0;
 }
 
 /* The cgroup v2 path of @pid relative to the mount ("0::/a/b" -> "/a/b"). */

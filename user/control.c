@@ -352,6 +352,8 @@ static void accept_one(struct ls_control *c)
 	k->fd = fd;
 	k->peer = k->acting = cred.pid;
 	k->uid = cred.uid;
+	/* Only root may be outside; whether it is, is asked when it matters. */
+	k->peer_inside = k->uid == 0 ? -1 : 1;
 	if (!peer_allowed(c, k)) {
 		send_line(k, "ERR forbidden: the peer is neither root nor in "
 			     "the watched cgroup");

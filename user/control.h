@@ -22,6 +22,8 @@ struct ls_conn {
 	pid_t peer; /* SO_PEERCRED pid */
 	uid_t uid;
 	pid_t acting; /* FOR <pid>, else the peer */
+	signed char
+		peer_inside; /* peer in the watched cgroup: 1, 0, -1 unknown */
 	char buf[LS_PROTO_MAX_LINE];
 	size_t len;
 	bool discarding; /* inside an over-long line */

@@ -161,7 +161,7 @@ static char *do_begin(struct ls_ledger *l, struct ls_conn *c,
 	}
 	ls_u64map_put(&l->running, c->acting, (void *)l->n_tests);
 	t->lossy = false;
-	l->losses_at_begin = ls_bpf_losses_total(&l->w->bpf);
+	t->losses_at_begin = ls_bpf_losses_total(&l->w->bpf);
 	return reply("OK test=%llu", (unsigned long long)t->id);
 }
 
@@ -214,7 +214,7 @@ static char *end_test(struct ls_ledger *l, struct ls_test *t, uint32_t tgid,
 	t->end_ns = ls_now_ns();
 	t->outcome = outcome;
 	t->ended = true;
-	if (ls_bpf_losses_total(&l->w->bpf) != l->losses_at_begin)
+	if (ls_bpf_losses_total(&l->w->bpf) != t->losses_at_begin)
 		t->lossy = true;
 	ls_verdict_check_reaped(l, t->end_ns);
 	ls_verdict(l, t, exclude);
@@ -360,6 +360,7 @@ static void auto_begin(struct ls_ledger *l, const struct ls_ev_exec *e)
 	if (!t)
 		return;
 	t->begin_ns = e->h.ts;
+	t->losses_at_begin = ls_bpf_losses_total(&l->w->bpf);
 	ls_u64map_put(&l->auto_running, e->h.tgid, (void *)l->n_tests);
 }
 

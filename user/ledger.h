@@ -30,7 +30,8 @@ struct ls_test {
 	uint64_t begin_ns, end_ns;
 	enum ls_outcome outcome;
 	bool ended;
-	bool lossy; /* events were lost while it ran */
+	bool lossy;		  /* events were lost while it ran */
+	uint64_t losses_at_begin; /* the kernel's loss total at BEGIN */
 	unsigned int suppressed, allowed;
 	struct ls_test_counts counts;  /* the kernel's, read at END */
 	struct ls_suppressions *allow; /* its ALLOW rules, or NULL */
@@ -53,7 +54,6 @@ struct ls_ledger {
 	struct ls_suppressions *supp; /* file rules, or NULL */
 	const char *sock_path;	      /* our socket: clients' links to it
 				       * are not leaks */
-	uint64_t losses_at_begin;
 	unsigned long verdicts_fast, verdicts_slow;
 	/* --test-per-exec: tests the kernel began, by runner tgid, and
 	 * those whose runner exited, to end outside the ring-buffer

@@ -125,6 +125,8 @@ static int attach_syscalls(struct ls_bpf *b, struct bpf_program *p)
 			note_missing(b, ls_sys_name(sys));
 			continue;
 		}
+		if (sys == LS_SYS_close && b->hooks.close_at_enter)
+			continue; /* sys_enter_close_tp has it */
 		snprintf(tp, sizeof(tp), "sys_exit_%s", ls_sys_name(sys));
 		err = add_link(
 			b, bpf_program__attach_tracepoint(p, "syscalls", tp));
@@ -151,11 +153,16 @@ static int attach_all(struct ls_bpf *b)
 		if (!bpf_program__autoload(p) || !strncmp(name, "iter_", 5) ||
 		    !strcmp(name, "ctl"))
 			continue;
-		if (!strcmp(name, "sys_exit_tp"))
+		if (!strcmp(name, "sys_exit_tp")) {
 			err = attach_syscalls(b, p);
-		else if ((err = add_link(b, bpf_program__attach(p))))
-			set_err(b, "cannot attach %s: %s", name,
-				strerror(-err));
+		} else {
+			err = add_link(b, bpf_program__attach(p));
+			if (err)
+				set_err(b, "cannot attach %s: %s", name,
+					strerror(-err));
+			else if (!strcmp(name, "sys_enter_close_tp"))
+				b->n_sys_attached++;
+		}
 		if (err)
 			return err;
 	}
@@ -358,7 +365,10 @@ static int percpu_sums(struct ls_bpf *b, struct bpf_map *map, uint64_t *out,
 
 int ls_bpf_losses(struct ls_bpf *b, uint64_t out[LS_LOSS_MAX])
 {
-	return percpu_sums(b, b->skel->maps.losses, out, LS_LOSS_MAX);
+	/* In .bss too: the agent asks at every BEGIN and END. */
+	for (int i = 0; i < LS_LOSS_MAX; i++)
+		out[i] = ((volatile __u64 *)b->skel->bss->loss_count)[i];
+	return 0;
 }
 
 int ls_bpf_event_counts(struct ls_bpf *b, uint64_t out[LS_EV_MAX])

@@ -10,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -311,12 +310,26 @@ enum ls_wake ls_watch_wait(struct ls_watch *w, int fd, long timeout_ms,
 	return wake;
 }
 
+/* Peak resident memory in KiB: VmHWM, since getrusage's ru_maxrss keeps
+ * the peak of the image exec replaced (a big parent's, say). */
+static unsigned long peak_rss_kib(void)
+{
+	char line[128];
+	unsigned long kib = 0;
+	FILE *f = fopen("/proc/self/status", "re");
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "VmHWM: %lu kB", &kib) == 1)
+			break;
+	fclose(f);
+	return kib;
+}
+
 static void read_agent(struct ls_watch *w)
 {
-	struct rusage ru;
-
-	if (!getrusage(RUSAGE_SELF, &ru))
-		w->report.agent.max_rss_kib = ru.ru_maxrss;
+	w->report.agent.max_rss_kib = peak_rss_kib();
 	if (w->bpf.stats_fd >= 0)
 		ls_bpf_prog_stats(&w->bpf, &w->report.agent.progs,
 				  &w->report.agent.n_progs);
