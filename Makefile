@@ -136,6 +136,22 @@ $(BUILD)/tests/workloads/%: tests/bpf/workloads/%.c $(BUILD)/lib/client.o
 	$(Q)$(CC) -O1 -g -fno-omit-frame-pointer -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror \
 		-Iinclude $< $(BUILD)/lib/client.o -lpthread -o $@
 
+# Benchmark (tools/bench): overhead of each level vs untraced, strace,
+# bpftrace and valgrind; the table on stdout, raw samples in build/bench.json.
+# Not part of `make check`. BENCH_ARGS passes options (--reps N, --only W).
+BENCH_ARGS ?=
+
+$(BUILD)/bench/workload: tools/bench/workload.c include/leakscope/client.h $(BUILD)/lib/client.o
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) -O2 -g -fno-omit-frame-pointer -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror \
+		-Iinclude $< $(BUILD)/lib/client.o -pthread -o $@
+
+bench: deps
+	$(Q)V=$(V) tools/bench/deps.sh
+	$(Q)$(MAKE) --no-print-directory $(BUILD)/leakscope $(BUILD)/bench/workload
+	$(Q)BUILD=$(BUILD) $(PYTHON) tools/bench/bench.py $(BENCH_ARGS)
+
 # Fuzzing (libFuzzer, ASan+UBSan): every parser of outside input.
 # make fuzz FUZZ_SECONDS=60 runs each target that long on its corpus.
 FUZZ_SECONDS ?= 20

@@ -1,0 +1,73 @@
+"""Smoke test of the benchmark driver (tools/bench/bench.py): a quick run
+of one workload writes JSON of the expected shape. The numbers themselves
+are not checked: benchmarks are measurements, not timed assertions (that
+is `make bench`). Needs root (BPF); skips without it, fails under CI=true.
+"""
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from lstest import BUILD, REPO
+
+pytestmark = pytest.mark.usefixtures("root_bpf")
+
+WORKLOAD = os.path.join(BUILD, "bench", "workload")
+LEVELS = {"leakscope snapshot", "leakscope full (default)", "leakscope stacks"}
+PEERS = {"strace", "bpftrace", "valgrind"}
+
+
+@pytest.fixture(scope="module")
+def workload():
+    # Not built by `make all`; one compile.
+    p = subprocess.run(["make", "--no-print-directory", "-C", REPO,
+                        "BUILD=" + BUILD, WORKLOAD], capture_output=True,
+                       text=True, timeout=120)
+    assert p.returncode == 0, p.stdout + p.stderr
+    return WORKLOAD
+
+
+def test_quick_open(tmp_path, workload):
+    out = tmp_path / "bench.json"
+    p = subprocess.run([sys.executable, os.path.join(REPO, "tools", "bench", "bench.py"),
+                        "--quick", "--only", "open", "--json", str(out)],
+                       capture_output=True, text=True, timeout=120,
+                       env=dict(os.environ, BUILD=BUILD))
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert "workload | tool" in p.stdout
+    assert "bench: targets met" in p.stdout
+    doc = json.loads(out.read_text())
+    assert doc["schema"] == "leakscope.bench/1"
+    assert doc["options"] == {"reps": 2, "quick": True, "only": ["open"]}
+    assert doc["errors"] == []
+    assert doc["correctness"] is None  # tests not selected
+    assert list(doc["workloads"]) == ["open"]
+    assert 0 <= doc["noise_floor"]["open"]
+
+    rows = {r["tool"]: r for r in doc["results"]}
+    assert set(rows) == {"untraced"} | LEVELS | PEERS
+    for tool in {"untraced"} | LEVELS:
+        r = rows[tool]
+        assert r["workload"] == "open" and r["n_samples"] == 2, r
+        assert 0 < r["min_ns"] <= r["median_ns"] <= r["max_ns"], r
+    for tool in LEVELS:
+        assert rows[tool]["ratio"] > 0
+    assert rows["leakscope full (default)"]["target"] == 1.25
+    assert rows["leakscope full (default)"]["verdict"] in ("PASS", "FAIL")
+    assert rows["leakscope snapshot"]["target"] == 1.03
+    for tool in PEERS:  # measured, or n/a with the reason
+        r = rows[tool]
+        assert r["n_samples"] == 2 or r["note"], r
+
+    samples = doc["samples"]
+    assert {(s["tool"], s["rep"]) for s in samples} >= {
+        (t, rep) for t in {"untraced"} | LEVELS for rep in (0, 1)}
+    for s in samples:
+        assert s["workload"] == "open" and s["error"] is None, s
+        assert s["ns_per_op"] > 0 and s["n"] > 0 and s["cmd"]
+        if s["tool"] in LEVELS:
+            assert s["agent"]["startup_ms"] > 0
+            assert s["agent"]["max_rss_kib"] > 0
+            assert s["report"]["level"] in ("full", "snapshot")

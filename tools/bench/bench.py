@@ -1,0 +1,851 @@
+#!/usr/bin/python3
+"""bench.py - measure what leakscope costs the programs it watches.
+
+usage: tools/bench/bench.py [--reps N] [--quick] [--only NAME[,NAME...]]
+                            [--json PATH] [--leakscope PATH]
+
+Each workload (tools/bench/workload.c, built as build/bench/workload by
+`make bench`) times its own loop and prints ns_per_op, so the start-up and
+teardown of whatever wraps it are not in the number. Every workload runs
+untraced and under each tool, interleaved (A B C A B C ...; the order
+rotates every repetition) because the machine is noisy; the table gives the
+median, min-max and the ratio of medians against the untraced runs of the
+same invocation, with the issue's targets marked PASS or FAIL.
+
+  open socket pipe fork thread mmap   syscall churn in the watched process
+  realistic      python3 -m test ... (Debian's libpython3.11-testsuite)
+  outside-open, outside-fork   a process outside the watched cgroup while
+                 `leakscope attach` watches another one (and bpftrace
+                 filters on another one), vs nothing watching
+  roundtrip      BEGIN+END with 100 fds open in the harness, per level
+  tests          10,000 tests, every 100th leaks an fd: the verdicts (END
+                 replies and the report) must name exactly those
+  agent          leakscope's start-up and peak RSS from its JSON report
+
+Tools: untraced; leakscope run at --level snapshot, the default (full) and
+--level stacks; strace -f (fd-related syscalls); bpftrace counting the same
+events for one cgroup; valgrind --track-fds=yes. Slow tools run fewer
+iterations (ns/op stays comparable); a tool that cannot run a workload, or
+times out, is n/a for it.
+
+leakscope and the workload are copied at the start, so a rebuild in the
+work tree meanwhile does not change what is measured (their sha256 are in
+the JSON). `make bench BENCH_ARGS='--reps 9 --only open'` passes options.
+
+Exit status: 0 when everything ran, whether or not targets are met (this is
+a measurement); 1 if a tool crashed or leakscope's verdicts were wrong;
+2 for a bad command line or a missing binary. Raw samples: --json (default
+build/bench.json). Needs root (leakscope and bpftrace load BPF programs).
+"""
+import argparse
+import datetime
+import hashlib
+import json
+import os
+import platform
+import re
+import signal
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+_build = os.environ.get("BUILD", "build")
+BUILD = _build if os.path.isabs(_build) else os.path.join(ROOT, _build)
+LEAKSCOPE = os.path.join(BUILD, "leakscope")
+WORKLOAD = os.path.join(BUILD, "bench", "workload")
+# leakscope is started by `workload spawn`, a small process: a process's peak
+# RSS (the agent's max_rss_kib, from getrusage) counts the image it replaced
+# at exec, so started straight from Python it would report Python's RSS.
+SPAWN = [WORKLOAD, "spawn"]
+
+# Iterations per run: ~0.3-0.5 s untraced on this project's 2-core machines.
+MICRO_N = {"open": 150000, "socket": 70000, "pipe": 80000, "fork": 2000,
+           "thread": 8000, "mmap": 90000}
+FD_CHURN = ("open", "socket", "pipe")
+# Slow tools run N // divisor iterations (their ns/op stays comparable).
+DIVISOR = {"strace": {"open": 50, "socket": 50, "pipe": 50, "fork": 10,
+                      "thread": 20, "mmap": 50},
+           "valgrind": {"open": 5, "socket": 5, "pipe": 5, "fork": 100,
+                        "thread": 5, "mmap": 5}}
+OUTSIDE = {"outside-open": "open", "outside-fork": "fork"}
+
+REALISTIC_PY = "/usr/bin/python3.11"
+REALISTIC_TESTS = ["test_json", "test_tempfile", "test_pathlib", "test_shutil",
+                   "test_os", "test_glob", "test_csv", "test_posix"]
+REALISTIC_PROBE = "/usr/lib/python3.11/test/test_csv.py"
+
+ROUNDTRIP = (1000, 100)        # N round trips, FDS open fds
+TESTS_N = 10000
+
+# leakscope's levels: (tool name, extra options). The default is run
+# without --level, so the default is what is measured.
+LEVELS = [("leakscope snapshot", ["--level", "snapshot"]),
+          ("leakscope full (default)", []),
+          ("leakscope stacks", ["--level", "stacks"])]
+LS_SNAPSHOT, LS_DEFAULT, LS_STACKS = (name for name, _ in LEVELS)
+
+# Targets of issue 4 (ratios of medians vs untraced; absolute otherwise).
+TARGETS = {}
+for w in FD_CHURN:
+    TARGETS[(w, LS_DEFAULT)] = 1.25
+    TARGETS[(w, LS_SNAPSHOT)] = 1.03
+for w in ("fork", "thread"):
+    TARGETS[(w, LS_DEFAULT)] = 1.05
+    TARGETS[(w, LS_SNAPSHOT)] = 1.05
+TARGETS[("realistic", LS_DEFAULT)] = 1.03
+TARGETS[("realistic", LS_SNAPSHOT)] = 1.03
+ROUNDTRIP_MAX_NS = 200e3
+RSS_MAX_KIB = 16 * 1024
+STARTUP_MAX_MS = 300.0
+OUTSIDE_SLACK = 0.02
+
+RUN_TIMEOUT = {"micro": 60, "realistic": 180, "roundtrip": 60, "tests": 600}
+
+# bpftrace: the events leakscope's full level counts, for one cgroup.
+BPFTRACE_PROBES = [
+    "tracepoint:syscalls:sys_exit_open", "tracepoint:syscalls:sys_exit_openat",
+    "tracepoint:syscalls:sys_exit_openat2", "tracepoint:syscalls:sys_exit_creat",
+    "tracepoint:syscalls:sys_exit_socket", "tracepoint:syscalls:sys_exit_socketpair",
+    "tracepoint:syscalls:sys_exit_accept4", "tracepoint:syscalls:sys_exit_pipe2",
+    "tracepoint:syscalls:sys_exit_dup", "tracepoint:syscalls:sys_exit_dup2",
+    "tracepoint:syscalls:sys_exit_dup3", "tracepoint:syscalls:sys_enter_close",
+    "tracepoint:syscalls:sys_exit_mmap", "tracepoint:syscalls:sys_enter_munmap",
+    "tracepoint:sched:sched_process_fork", "tracepoint:sched:sched_process_exit",
+]
+
+
+def log(msg):
+    print(msg, file=sys.stderr, flush=True)
+
+
+def cgroup2_mount():
+    with open("/proc/self/mountinfo") as f:
+        for line in f:
+            fields = line.split()
+            sep = fields.index("-")
+            if fields[sep + 1] == "cgroup2":
+                return fields[4]
+    return None
+
+
+def median(xs):
+    return statistics.median(xs) if xs else None
+
+
+def parse_output(text):
+    """The last 'ns_per_op=X ops=N k=v...' line of a workload, as a dict."""
+    for line in reversed(text.splitlines()):
+        if "ns_per_op=" in line:
+            out = {}
+            for k, v in re.findall(r"(\w+)=(\S+)", line):
+                try:
+                    out[k] = float(v)
+                except ValueError:
+                    out[k] = v
+            return out
+    return None
+
+
+def enter_cgroup(path):
+    def fn():
+        fd = os.open(os.path.join(path, "cgroup.procs"), os.O_WRONLY)
+        try:
+            os.write(fd, b"0")
+        finally:
+            os.close(fd)
+    return fn
+
+
+def tail(text, n=600):
+    text = (text or "").strip()
+    return text[-n:]
+
+
+class Bench:
+    def __init__(self, args):
+        self.args = args
+        self.tmp = tempfile.mkdtemp(prefix="lsbench.")
+        self.binaries = self.snapshot_binaries()
+        self.samples = []
+        self.na = {}            # (workload, tool) -> why it is n/a
+        self.errors = []        # tool crashes: make the exit status 1
+        self.warnings = []      # worth saying, not failures
+        self.cgroups = []
+        self.sleepers = []
+        self.report_seq = 0
+        self.have = {t: shutil.which(t) for t in ("strace", "bpftrace", "valgrind")}
+        mnt = cgroup2_mount()
+        if not mnt:
+            raise SystemExit("bench: no cgroup v2 mount: leakscope cannot run here")
+        base = os.path.join(mnt, "lsbench.%d" % os.getpid())
+        # bpftrace's target cgroup (a workload under bpftrace runs in it) and
+        # the cgroup `attach` watches for the outside measurements.
+        self.bt_cgroup = self.make_cgroup(base + ".bpftrace")
+        self.watched = self.make_cgroup(base + ".watched")
+        sleeper = subprocess.Popen(["sleep", "100000"],
+                                   preexec_fn=enter_cgroup(self.watched))
+        self.sleepers.append(sleeper)
+
+    def snapshot_binaries(self):
+        """Run copies of leakscope and the workload, so that a rebuild in
+        the work tree during the bench does not change what is measured."""
+        global LEAKSCOPE, WORKLOAD, SPAWN
+        info = {}
+        os.mkdir(os.path.join(self.tmp, "bin"))
+        for name, src in (("leakscope", LEAKSCOPE), ("workload", WORKLOAD)):
+            dst = os.path.join(self.tmp, "bin", name)
+            shutil.copy2(src, dst)
+            with open(dst, "rb") as f:
+                digest = hashlib.sha256(f.read()).hexdigest()
+            mtime = datetime.datetime.fromtimestamp(os.stat(src).st_mtime,
+                                                    datetime.timezone.utc)
+            info[name] = {"path": src, "sha256": digest,
+                          "built_at": mtime.strftime("%Y-%m-%dT%H:%M:%SZ")}
+        LEAKSCOPE = os.path.join(self.tmp, "bin", "leakscope")
+        WORKLOAD = os.path.join(self.tmp, "bin", "workload")
+        SPAWN = [WORKLOAD, "spawn"]
+        try:
+            self.version = subprocess.run([LEAKSCOPE, "--version"],
+                                          capture_output=True, text=True,
+                                          timeout=10).stdout.strip()
+        except (OSError, subprocess.SubprocessError):
+            self.version = None
+        return info
+
+    def make_cgroup(self, path):
+        os.mkdir(path)
+        self.cgroups.append(path)
+        return path
+
+    def cleanup(self):
+        for p in self.sleepers:
+            p.kill()
+            p.wait()
+        for cg in reversed(self.cgroups):
+            for _ in range(50):
+                try:
+                    os.rmdir(cg)
+                    break
+                except FileNotFoundError:
+                    break
+                except OSError:
+                    time.sleep(0.1)
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    # ---- one run -------------------------------------------------------
+
+    def run(self, cmd, timeout, preexec=None, cwd=None):
+        """Run @cmd in a session of its own: (rc, parsed output, wall
+        seconds, stdout, stderr); rc None when it timed out (the whole
+        session is then sent SIGTERM, and SIGKILL 5 s later)."""
+        t0 = time.monotonic()
+        p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             text=True, preexec_fn=preexec, cwd=cwd or self.tmp,
+                             start_new_session=True)
+        try:
+            out, err = p.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            out, err = self.stop_group(p, (signal.SIGTERM, 5))[1:3]
+            return None, None, time.monotonic() - t0, out, err
+        return p.returncode, parse_output(out), time.monotonic() - t0, out, err
+
+    @staticmethod
+    def stop_group(p, *steps):
+        """Signal @p's session: each (signal, seconds to wait) of @steps in
+        turn, then SIGKILL. (exit code, stdout, stderr, how many signals it
+        took; len(steps) + 1 if it had to be killed)."""
+        for i, (sig, grace) in enumerate(steps):
+            try:
+                os.killpg(p.pid, sig)
+            except ProcessLookupError:
+                pass
+            try:
+                out, err = p.communicate(timeout=grace)
+                return p.returncode, out or "", err or "", i + 1
+            except subprocess.TimeoutExpired:
+                pass
+        try:
+            os.killpg(p.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        out, err = p.communicate()
+        return None, out or "", err or "", len(steps) + 1
+
+    def record(self, workload, tool, rep, n, cmd, rc, parsed, wall, out, err,
+               timeout, agent=None, report=None):
+        s = {"workload": workload, "tool": tool, "rep": rep, "n": n,
+             "cmd": cmd, "rc": rc, "wall_s": round(wall, 4),
+             "ns_per_op": parsed.get("ns_per_op") if parsed else None,
+             "output": {k: v for k, v in (parsed or {}).items()
+                        if k != "ns_per_op"},
+             "error": None}
+        if agent is not None:
+            s["agent"] = agent
+        if report is not None:
+            s["report"] = report
+        if rc is None:
+            s["error"] = "timed out after %ds" % timeout
+        elif rc != 0 or s["ns_per_op"] is None:
+            why = "exit code %d" % rc if rc >= 0 else "killed by signal %d" % -rc
+            s["error"] = "%s: %s" % (why, tail(err) or tail(out) or "no output")
+        self.samples.append(s)
+        if s["error"]:
+            if rc is None and not tool.startswith("leakscope"):
+                # A peer that cannot finish this workload in time is n/a.
+                self.na[(workload, tool)] = s["error"]
+            else:
+                self.errors.append("%s / %s: `%s`: %s" % (
+                    workload, tool, " ".join(cmd), s["error"]))
+                self.na[(workload, tool)] = "failed: " + s["error"]
+        return s
+
+    def leakscope_cmd(self, opts, cmd):
+        self.report_seq += 1
+        report = os.path.join(self.tmp, "report-%d.json" % self.report_seq)
+        return report, SPAWN + [LEAKSCOPE, "run", "-q"] + opts + [
+            "--report", report, "--format", "json", "--"] + cmd
+
+    @staticmethod
+    def read_report(path):
+        """The parts of a leakscope JSON report the bench keeps."""
+        try:
+            with open(path) as f:
+                r = json.load(f)
+        except (OSError, ValueError) as e:
+            return None, None, "no readable report: %s" % e
+        finally:
+            try:
+                os.unlink(path)
+            except OSError:
+                pass
+        agent = r.get("agent")
+        losses = {k: v for k, v in (r.get("losses") or {}).items()
+                  if isinstance(v, int) and v}
+        keep = {"level": r.get("level"), "duration_s": r.get("duration_s"),
+                "losses": losses,
+                "confidence": (r.get("losses") or {}).get("confidence"),
+                "findings": (r.get("summary") or {}).get("by_class")}
+        return agent, keep, r
+
+    def run_tool(self, workload, tool, rep, cmd, n, kind):
+        """One sample of @cmd (the bare workload command) under @tool."""
+        timeout = RUN_TIMEOUT[kind]
+        if tool == "untraced":
+            full = cmd
+        elif tool.startswith("leakscope"):
+            opts = dict(LEVELS)[tool]
+            report, full = self.leakscope_cmd(opts, cmd)
+            rc, parsed, wall, out, err = self.run(full, timeout)
+            agent, keep, _ = self.read_report(report)
+            if rc == 0 and agent is None:
+                err = "leakscope exited 0 but wrote no JSON report"
+                parsed = None
+            return self.record(workload, tool, rep, n, full, rc, parsed, wall,
+                               out, err, timeout, agent=agent, report=keep)
+        elif tool == "strace":
+            full = [self.have["strace"], "-f", "-qq", "-o", "/dev/null",
+                    "-e", "trace=%desc,%network"] + cmd
+        elif tool == "valgrind":
+            full = [self.have["valgrind"], "-q", "--track-fds=yes",
+                    "--log-file=/dev/null"] + cmd
+        elif tool == "bpftrace":
+            return self.run_bpftrace(workload, rep, cmd, n, timeout,
+                                     self.bt_cgroup, inside=True)
+        else:
+            raise AssertionError(tool)
+        rc, parsed, wall, out, err = self.run(full, timeout)
+        return self.record(workload, tool, rep, n, full, rc, parsed, wall, out,
+                           err, timeout)
+
+    def start_bpftrace(self, cgroup):
+        script = ("BEGIN { printf(\"ready\\n\"); }\n%s\n/cgroup == cgroupid(\"%s\")/\n"
+                  "{ @[probe] = count(); }\n" % (",\n".join(BPFTRACE_PROBES), cgroup))
+        p = subprocess.Popen([self.have["bpftrace"], "-B", "line", "-e", script],
+                             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True,
+                             start_new_session=True)
+        return p, self.wait_line(p, p.stdout, "ready", 60)
+
+    def stop_background(self, p):
+        """SIGINT @p's session (bpftrace, leakscope attach); a second
+        SIGINT 10 s later, SIGKILL 5 s after that. (exit code, stdout,
+        stderr, signals it took)."""
+        return self.stop_group(p, (signal.SIGINT, 10), (signal.SIGINT, 5))
+
+    @staticmethod
+    def wait_line(p, stream, needle, timeout):
+        """Read @stream until a line containing @needle: True, or False if
+        @p exited or @timeout passed first."""
+        import selectors
+        sel = selectors.DefaultSelector()
+        sel.register(stream, selectors.EVENT_READ)
+        deadline = time.monotonic() + timeout
+        buf = ""
+        fd = stream.fileno()
+        while time.monotonic() < deadline:
+            if not sel.select(timeout=max(0, deadline - time.monotonic())):
+                continue
+            chunk = os.read(fd, 4096).decode(errors="replace")
+            if not chunk:
+                return False
+            buf += chunk
+            if needle in buf:
+                return True
+        return False
+
+    def run_bpftrace(self, workload, rep, cmd, n, timeout, cgroup, inside):
+        p, ready = self.start_bpftrace(cgroup)
+        if not ready:
+            rc, out, err, _ = self.stop_background(p)
+            return self.record(workload, "bpftrace", rep, n, p.args,
+                               rc if rc else 1, None, 0, out or "",
+                               "bpftrace never got ready: " + (err or ""), timeout)
+        t0 = time.monotonic()
+        rc, parsed, wall, out, err = self.run(
+            cmd, timeout, preexec=enter_cgroup(cgroup) if inside else None)
+        brc, bout, berr, took = self.stop_background(p)
+        if took > 1:
+            # bpftrace 0.17 now and then ignores a SIGINT that comes soon
+            # after it starts: the workload's own number stands.
+            self.warnings.append("%s / bpftrace (rep %d): bpftrace did not stop "
+                                 "on SIGINT; %s" % (workload, rep, "a second one stopped it"
+                                                    if took == 2 else "killed"))
+        elif rc == 0 and brc != 0:
+            rc, parsed = 1, None
+            err = "bpftrace exited %s: %s" % (brc, tail(berr))
+        counts = sum(int(x) for x in re.findall(r"\]: (\d+)", bout or ""))
+        s = self.record(workload, "bpftrace", rep, n,
+                        ["bpftrace", "(%s cgroup %s)" % (
+                            "in" if inside else "filtering on",
+                            os.path.basename(cgroup))] + cmd,
+                        rc, parsed, time.monotonic() - t0, out, err, timeout)
+        s["output"]["events_counted"] = counts
+        return s
+
+    def run_attach(self, workload, rep, cmd, n, tool):
+        """@cmd outside the cgroup that `leakscope attach` watches."""
+        timeout = RUN_TIMEOUT["micro"]
+        opts = dict(LEVELS)[tool]
+        self.report_seq += 1
+        report = os.path.join(self.tmp, "report-%d.json" % self.report_seq)
+        argv = SPAWN + [LEAKSCOPE, "attach", "--cgroup", self.watched, "-q", "-v",
+                "--duration", str(timeout + 30)] + opts + [
+                    "--report", report, "--format", "json"]
+        p = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                             text=True, start_new_session=True)
+        ready = self.wait_line(p, p.stderr, "until", 30)
+        if not ready:
+            rc, _, err, _ = self.stop_background(p)
+            return self.record(workload, tool, rep, n, argv, rc if rc else 1,
+                               None, 0, "", "attach never started watching: " +
+                               (err or ""), timeout)
+        rc, parsed, wall, out, err = self.run(cmd, timeout)
+        arc, _, aerr, took = self.stop_background(p)
+        agent, keep, _ = self.read_report(report)
+        if rc == 0 and (arc != 0 or agent is None or took > 1):
+            rc, parsed = 1, None
+            err = "leakscope attach exited %s after %s: %s" % (
+                arc, ["SIGINT", "a second SIGINT", "SIGKILL"][took - 1], tail(aerr))
+        return self.record(workload, tool, rep, n, argv + ["(outside:"] + cmd + [")"],
+                           rc, parsed, wall, out, err, timeout, agent=agent,
+                           report=keep)
+
+    # ---- the plan ------------------------------------------------------
+
+    def plan(self):
+        """[(workload, kind, [tools])] in the order of one repetition."""
+        quick = self.args.quick
+        realistic_ok = os.path.exists(REALISTIC_PROBE) and os.access(REALISTIC_PY, os.X_OK)
+        self.realistic_skipped = None
+        if not realistic_ok and (not self.args.only or "realistic" in self.args.only):
+            self.realistic_skipped = "libpython3.11-testsuite not installed"
+        ls = [name for name, _ in LEVELS]
+        peers = [t for t in ("strace", "bpftrace", "valgrind")]
+        items = []
+        for w in MICRO_N:
+            items.append((w, "micro", ["untraced"] + ls + peers))
+        if realistic_ok and not (quick and not self.args.only):
+            items.append(("realistic", "realistic", ["untraced"] + ls + ["bpftrace"]))
+        for w in OUTSIDE:
+            items.append((w, "outside", ["untraced"] + ls + ["bpftrace"]))
+        items.append(("roundtrip", "roundtrip", ls))
+        if self.args.only:
+            want = set(self.args.only)
+            items = [i for i in items if i[0] in want]
+        for w, kind, tools in items:
+            for t in tools:
+                if t in self.have and not self.have[t]:
+                    self.na[(w, t)] = "%s not installed" % t
+        return items
+
+    def n_for(self, workload, tool):
+        base = MICRO_N[workload]
+        if self.args.quick:
+            base //= 10
+        return max(1, base // DIVISOR.get(tool, {}).get(workload, 1))
+
+    def sample(self, workload, kind, tool, rep):
+        if (workload, tool) in self.na:
+            return
+        if kind == "micro":
+            n = self.n_for(workload, tool)
+            self.run_tool(workload, tool, rep, [WORKLOAD, workload, str(n)], n, "micro")
+        elif kind == "realistic":
+            cmd = [WORKLOAD, "exec", REALISTIC_PY, "-m", "test", "-q"] + REALISTIC_TESTS
+            self.run_tool(workload, tool, rep, cmd, 1, "realistic")
+        elif kind == "outside":
+            mode = OUTSIDE[workload]
+            n = self.n_for(mode, "untraced")
+            cmd = [WORKLOAD, mode, str(n)]
+            if tool == "untraced":
+                self.run_tool(workload, tool, rep, cmd, n, "micro")
+            elif tool == "bpftrace":
+                self.run_bpftrace(workload, rep, cmd, n, RUN_TIMEOUT["micro"],
+                                  self.bt_cgroup, inside=False)
+            else:
+                self.run_attach(workload, rep, cmd, n, tool)
+        elif kind == "roundtrip":
+            n, fds = ROUNDTRIP
+            if self.args.quick:
+                n //= 10
+            self.run_tool(workload, tool, rep,
+                          [WORKLOAD, "roundtrip", str(n), str(fds)], n, "roundtrip")
+
+    def correctness(self):
+        """`tests N` at the default level: END replies (checked by the
+        workload) and the report's findings name exactly the leaking tests."""
+        n = TESTS_N // 10 if self.args.quick else TESTS_N
+        report, cmd = self.leakscope_cmd([], [WORKLOAD, "tests", str(n)])
+        log("bench: correctness: %d tests at the default level" % n)
+        rc, parsed, wall, out, err = self.run(cmd, RUN_TIMEOUT["tests"])
+        agent, keep, full = self.read_report(report)
+        expect = {"test%d" % i for i in range(n) if i % 100 == 99}
+        res = {"n": n, "cmd": cmd, "rc": rc, "wall_s": round(wall, 2),
+               "workload_output": parsed, "agent": agent, "report": keep,
+               "expected_leaking": len(expect), "problems": []}
+        probs = res["problems"]
+        if rc is None:
+            probs.append("timed out after %ds" % RUN_TIMEOUT["tests"])
+        elif rc != 0:
+            probs.append("exit code %d: %s" % (rc, tail(err) or tail(out)))
+        if not parsed:
+            probs.append("no result line from the workload")
+        else:
+            if parsed.get("wrong_verdicts") != 0:
+                probs.append("END replies wrong for %s tests" % parsed.get("wrong_verdicts"))
+            if parsed.get("leaks") != len(expect):
+                probs.append("workload leaked %s, expected %d" % (parsed.get("leaks"), len(expect)))
+        if not isinstance(full, dict):
+            probs.append("no report: %s" % full)
+        else:
+            leak_tests = {f.get("test") for f in full.get("findings", [])
+                          if f.get("class") == "leak"}
+            fd_leaks = [f for f in full.get("findings", []) if f.get("class") == "leak"]
+            by_test = {t.get("name"): t for t in full.get("tests", [])}
+            flagged = {name for name, t in by_test.items()
+                       if (t.get("findings") or {}).get("leak")}
+            if len(by_test) != n:
+                probs.append("report lists %d tests, expected %d" % (len(by_test), n))
+            if leak_tests != expect:
+                probs.append("leak findings name %d tests; missing %s; extra %s" % (
+                    len(leak_tests), sorted(expect - leak_tests)[:5],
+                    sorted(leak_tests - expect, key=str)[:5]))
+            if flagged != expect:
+                probs.append("tests[] flag %d tests with leaks; missing %s; extra %s" % (
+                    len(flagged), sorted(expect - flagged)[:5],
+                    sorted(flagged - expect, key=str)[:5]))
+            if len(fd_leaks) != len(expect) or any(f.get("kind") != "fd" for f in fd_leaks):
+                probs.append("%d leak findings (expected %d fd leaks)" % (len(fd_leaks), len(expect)))
+            others = [f for f in full.get("findings", []) if f.get("class") != "leak"]
+            if others:
+                probs.append("%d findings other than leaks" % len(others))
+        res["verdict"] = "PASS" if not probs else "FAIL"
+        return res
+
+    def go(self):
+        items = self.plan()
+        reps = self.args.reps
+        t0 = time.monotonic()
+        for rep in range(reps):
+            log("bench: repetition %d/%d (%.0fs so far)" % (rep + 1, reps, time.monotonic() - t0))
+            for w, kind, tools in items:
+                k = rep % len(tools)
+                for tool in tools[k:] + tools[:k]:
+                    self.sample(w, kind, tool, rep)
+        self.items = items
+        run_tests = not self.args.only or "tests" in self.args.only
+        self.tests = self.correctness() if run_tests else None
+
+
+# ---- the results -------------------------------------------------------
+
+def fmt_value(ns, kind):
+    if ns is None:
+        return "-"
+    if kind == "realistic":
+        return "%.2f s" % (ns / 1e9)
+    if kind == "roundtrip":
+        return "%.1f µs" % (ns / 1e3)
+    if ns >= 1e6:
+        return "%.2f ms" % (ns / 1e6)
+    if ns >= 1e4:
+        return "%.1f µs" % (ns / 1e3)
+    return "%.0f ns" % ns
+
+
+def fmt_range(lo, hi, kind):
+    if lo is None:
+        return "-"
+    if kind in ("realistic", "roundtrip"):
+        return "%s–%s" % (fmt_value(lo, kind).split()[0], fmt_value(hi, kind))
+    return "%s–%s" % (fmt_value(lo, kind), fmt_value(hi, kind))
+
+
+def analyse(b):
+    rows, checks = [], []
+    floors = {}
+    for w, kind, tools in b.items:
+        def vals(tool):
+            return [s["ns_per_op"] for s in b.samples
+                    if s["workload"] == w and s["tool"] == tool and not s["error"]]
+        base = vals("untraced")
+        bmed = median(base)
+        if base and bmed:
+            floors[w] = (max(base) - min(base)) / bmed
+        for tool in tools:
+            xs = vals(tool)
+            row = {"workload": w, "kind": kind, "tool": tool, "n_samples": len(xs),
+                   "median_ns": median(xs), "min_ns": min(xs) if xs else None,
+                   "max_ns": max(xs) if xs else None, "ratio": None,
+                   "target": None, "target_text": "", "verdict": "", "note": ""}
+            if (w, tool) in b.na:
+                row["note"] = b.na[(w, tool)]
+            if xs and bmed and tool != "untraced" and kind != "roundtrip":
+                row["ratio"] = row["median_ns"] / bmed
+            # losses reported by leakscope during these runs
+            losses = {}
+            for s in b.samples:
+                if s["workload"] == w and s["tool"] == tool and s.get("report"):
+                    for k, v in s["report"]["losses"].items():
+                        losses[k] = losses.get(k, 0) + v
+            if losses and not row["note"]:
+                row["note"] = "losses: " + ", ".join("%s=%d" % kv for kv in sorted(losses.items()))
+            row["losses"] = losses
+            # targets
+            if kind == "roundtrip":
+                row["target"] = ROUNDTRIP_MAX_NS
+                row["target_text"] = "≤%d µs" % (ROUNDTRIP_MAX_NS / 1e3)
+                if xs:
+                    row["verdict"] = "PASS" if row["median_ns"] <= ROUNDTRIP_MAX_NS else "FAIL"
+            elif kind == "outside" and tool.startswith("leakscope") and w in floors:
+                row["target"] = 1 + floors[w] + OUTSIDE_SLACK
+                row["target_text"] = "≤%.2f× (floor %.1f%% + 2%%)" % (row["target"], floors[w] * 100)
+            elif (w, tool) in TARGETS:
+                row["target"] = TARGETS[(w, tool)]
+                row["target_text"] = "≤%.2f×" % row["target"]
+            if kind != "roundtrip" and row["target"] is not None:
+                if row["ratio"] is None:
+                    row["verdict"] = "n/a"
+                else:
+                    row["verdict"] = "PASS" if row["ratio"] <= row["target"] else "FAIL"
+            rows.append(row)
+        # always cheaper than bpftrace doing less
+        if kind in ("micro", "realistic", "outside"):
+            by = {r["tool"]: r for r in rows if r["workload"] == w}
+            bt = by.get("bpftrace", {}).get("ratio")
+            for lvl in (LS_DEFAULT, LS_SNAPSHOT):
+                lr = by.get(lvl, {}).get("ratio")
+                if bt is not None and lr is not None:
+                    checks.append({"name": "%s: %s cheaper than bpftrace" % (w, lvl),
+                                   "value": "%.2f× vs %.2f×" % (lr, bt),
+                                   "target": "< bpftrace",
+                                   "verdict": "PASS" if lr < bt else "FAIL"})
+    # the agent's own cost
+    for tool, _ in LEVELS:
+        # `run` only: attach's start-up ends at watching, not at CMD's exec
+        ss = [s for s in b.samples if s["tool"] == tool and s.get("agent")
+              and s["workload"] not in OUTSIDE]
+        if not ss:
+            continue
+        st = [s["agent"]["startup_ms"] for s in ss if s["agent"].get("startup_ms") is not None]
+        if st:
+            checks.append({"name": "agent start-up, %s (median of %d runs, max %.0f ms)"
+                           % (tool, len(st), max(st)),
+                           "value": "%.0f ms" % median(st), "target": "≤%d ms" % STARTUP_MAX_MS,
+                           "verdict": "PASS" if median(st) <= STARTUP_MAX_MS else "FAIL"})
+        real = [s["agent"]["max_rss_kib"] for s in ss
+                if s["workload"] == "realistic" and s["agent"].get("max_rss_kib")]
+        if real:
+            checks.append({"name": "agent peak RSS on the realistic load, %s" % tool,
+                           "value": "%.1f MiB" % (max(real) / 1024), "target": "≤16 MiB",
+                           "verdict": "PASS" if max(real) <= RSS_MAX_KIB else "FAIL"})
+        every = [s["agent"]["max_rss_kib"] for s in ss if s["agent"].get("max_rss_kib")]
+        if every:
+            checks.append({"name": "agent peak RSS over all %s runs (for information)" % tool,
+                           "value": "%.1f MiB" % (max(every) / 1024), "target": "",
+                           "verdict": ""})
+    if b.tests:
+        t = b.tests
+        a = t.get("agent") or {}
+        checks.append({"name": "tests %d: verdicts name exactly the %d leaking tests"
+                       % (t["n"], t["expected_leaking"]),
+                       "value": "%.1f s wall%s" % (t["wall_s"], "; " + "; ".join(t["problems"])
+                                                   if t["problems"] else ""),
+                       "target": "exact", "verdict": t["verdict"]})
+        if a.get("max_rss_kib"):
+            checks.append({"name": "agent peak RSS during tests %d (for information)" % t["n"],
+                           "value": "%.1f MiB" % (a["max_rss_kib"] / 1024), "target": "",
+                           "verdict": ""})
+    return rows, checks, floors
+
+
+def print_table(rows, checks, floors, b, elapsed):
+    head = ["workload", "tool", "median/op", "min–max", "ratio", "target", "result"]
+    lines = []
+    for r in rows:
+        if r["n_samples"] == 0:
+            med, rng, ratio = "n/a", "", ""
+        else:
+            med = fmt_value(r["median_ns"], r["kind"])
+            rng = fmt_range(r["min_ns"], r["max_ns"], r["kind"])
+            ratio = "%.2f×" % r["ratio"] if r["ratio"] is not None else (
+                "1.00×" if r["tool"] == "untraced" else "")
+        tool = r["tool"]
+        if r["kind"] == "outside" and tool != "untraced":
+            tool = ("attach " + tool[len("leakscope "):]) if tool.startswith("leakscope") \
+                else tool + " (other cgroup)"
+        lines.append([r["workload"], tool, med, rng, ratio, r["target_text"],
+                      r["verdict"] + ((" " if r["verdict"] else "") + "(" + r["note"] + ")"
+                                      if r["note"] else "")])
+    widths = [max(len(x[i]) for x in lines + [head]) for i in range(len(head) - 1)]
+    out = []
+
+    def emit(cols):
+        out.append(" | ".join(c.ljust(widths[i]) if i < len(widths) else c
+                              for i, c in enumerate(cols)).rstrip())
+    emit(head)
+    out.append("-+-".join("-" * w for w in widths) + "-+-" + "-" * 10)
+    prev = None
+    for r, l in zip(rows, lines):
+        if prev is not None and r["workload"] != prev:
+            out.append("")
+        prev = r["workload"]
+        emit(l)
+    print("leakscope overhead: %d repetition(s), interleaved; ratio = median / "
+          "median untraced" % b.args.reps)
+    print("\n".join(out))
+    if floors:
+        print("\nnoise floor (untraced (max-min)/median): " + ", ".join(
+            "%s %.1f%%" % (w, f * 100) for w, f in floors.items()))
+    if b.realistic_skipped:
+        print("realistic: skipped (%s)" % b.realistic_skipped)
+    if checks:
+        print()
+        w = max(len(c["name"]) for c in checks)
+        for c in checks:
+            print(("%s  %s  %s  %s" % (c["name"].ljust(w), c["value"],
+                                       c["target"], c["verdict"])).rstrip())
+    verdicts = [r["verdict"] for r in rows if r["verdict"] in ("PASS", "FAIL", "n/a")] + \
+        [c["verdict"] for c in checks if c["verdict"]]
+    npass, nfail, nna = (verdicts.count(v) for v in ("PASS", "FAIL", "n/a"))
+    if b.warnings:
+        print("\nwarnings:")
+        for w in b.warnings:
+            print("  " + w)
+    if b.errors:
+        print("\ntool errors:")
+        for e in b.errors:
+            print("  " + e)
+    correct = b.tests["verdict"] if b.tests else "not run"
+    print("\nbench: targets met %d of %d (%d not met, %d not measured); "
+          "correctness %s; tool errors %d; %.0f s" % (
+              npass, npass + nfail + nna, nfail, nna, correct, len(b.errors),
+              elapsed))
+
+
+def main():
+    global LEAKSCOPE
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--reps", type=int, default=None,
+                    help="repetitions of each run (default 5; 2 with --quick)")
+    ap.add_argument("--quick", action="store_true",
+                    help="few repetitions and small N (a smoke test)")
+    ap.add_argument("--only", action="append", default=None,
+                    help="only these workloads (comma-separated or repeated): "
+                    "open socket pipe fork thread mmap realistic outside-open "
+                    "outside-fork roundtrip tests")
+    ap.add_argument("--leakscope", default=LEAKSCOPE,
+                    help="the leakscope binary to measure (default build/leakscope)")
+    ap.add_argument("--json", default=os.path.relpath(os.path.join(BUILD, "bench.json")),
+                    help="write raw samples and results here (default build/bench.json)")
+    args = ap.parse_args()
+    if args.reps is None:
+        args.reps = 2 if args.quick else 5
+    if args.reps < 1:
+        ap.error("--reps must be at least 1")
+    if args.only:
+        args.only = [x for o in args.only for x in o.split(",") if x]
+        known = set(MICRO_N) | set(OUTSIDE) | {"realistic", "roundtrip", "tests"}
+        bad = [x for x in args.only if x not in known]
+        if bad:
+            ap.error("unknown workload %s (known: %s)" % (", ".join(bad), " ".join(sorted(known))))
+    LEAKSCOPE = os.path.abspath(args.leakscope)
+    for path in (LEAKSCOPE, WORKLOAD):
+        if not os.access(path, os.X_OK):
+            print("bench: %s is missing: run make bench (or make %s)" % (
+                path, os.path.relpath(path, ROOT)), file=sys.stderr)
+            return 2
+    if os.geteuid() != 0:
+        print("bench: needs root (leakscope and bpftrace load BPF programs)",
+              file=sys.stderr)
+        return 2
+
+    started = datetime.datetime.now(datetime.timezone.utc)
+    t0 = time.monotonic()
+    b = Bench(args)
+    try:
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
+        b.go()
+    finally:
+        b.cleanup()
+    elapsed = time.monotonic() - t0
+    rows, checks, floors = analyse(b)
+    print_table(rows, checks, floors, b, elapsed)
+
+    doc = {
+        "schema": "leakscope.bench/1",
+        "started_at": started.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "duration_s": round(elapsed, 1),
+        "host": {"kernel": platform.release(), "machine": platform.machine(),
+                 "cpus": os.cpu_count(), "leakscope": b.version,
+                 "binaries": b.binaries},
+        "options": {"reps": args.reps, "quick": args.quick, "only": args.only},
+        "workloads": {w: {"kind": kind, "tools": tools} for w, kind, tools in b.items},
+        "realistic_skipped": b.realistic_skipped,
+        "noise_floor": floors,
+        "results": rows,
+        "checks": checks,
+        "correctness": b.tests,
+        "errors": b.errors,
+        "warnings": b.warnings,
+        "samples": b.samples,
+    }
+    os.makedirs(os.path.dirname(os.path.abspath(args.json)), exist_ok=True)
+    with open(args.json + ".tmp", "w") as f:
+        json.dump(doc, f, indent=1)
+        f.write("\n")
+    os.replace(args.json + ".tmp", args.json)
+    print("bench: raw samples in %s" % args.json)
+    failed = bool(b.errors) or (b.tests is not None and b.tests["verdict"] != "PASS")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
