@@ -5,8 +5,12 @@ Covers: where the binaries are ($BUILD, default "build", relative to the
 repository root); the root gate (skip without root, but fail under CI=true;
 fail if `leakscope doctor` says this machine cannot watch); `run_ls()`, which
 runs `leakscope run --report <tmp>/rN.json --format json -q` and hands back
-(exit code, parsed report, CMD's stdout, stderr); and the removal of the
-lsw-* files the workloads leave in the temp roots on purpose.
+(exit code, parsed report, CMD's stdout, stderr); the removal of the lsw-*
+files the workloads leave in the temp roots on purpose; a temp file made
+before the run (`existing_temp_file`); for the marked tests, the C harness,
+the removal of its lsh-* files and a fresh cgroup to attach to
+(`attach_cgroup`). The suites' helper modules next to tests/lstest.py
+(lsworkload.py, lsmarked.py) get pytest's assert rewriting.
 """
 
 import collections
@@ -15,14 +19,19 @@ import itertools
 import json
 import os
 import shutil
+import signal
 import subprocess
+import time
 
 import sys
 
 import pytest
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-from lstest import BUILD, LEAKSCOPE, REPO, require_watch  # noqa: E402
+# Before any test module imports them: their asserts explain themselves too.
+pytest.register_assert_rewrite("lsmarked", "lsworkload")
+from lstest import (BUILD, LEAKSCOPE, REPO, cgroup2_mount,  # noqa: E402
+                    require_watch)
 
 WORKLOAD = os.path.realpath(os.path.join(BUILD, "tests", "workloads",
                                          "workload"))
@@ -91,7 +100,19 @@ def run_ls(tmp_path):
     return run
 
 
-# ------------------------------------------- marked tests (test_tests.py,
+@pytest.fixture
+def existing_temp_file():
+    """A file in /tmp made before the run: opening it with O_CREAT during
+    the run does not create it."""
+    path = f"/tmp/lsw-pre-{os.getpid()}"
+    with open(path, "w") as f:
+        f.write("before")
+    yield path
+    if os.path.exists(path):
+        os.unlink(path)
+
+
+# ----------------------------------------- marked tests (test_tests_*.py,
 # test_pytest_plugin.py): the C harness and what it leaves on purpose.
 
 HARNESS = os.path.realpath(os.path.join(BUILD, "tests", "workloads",
@@ -125,3 +146,55 @@ def remove_lsh_leftovers():
                 os.unlink(path)
             except FileNotFoundError:
                 pass
+
+
+# -------------------------------- attach (test_tests_*.py): a fresh cgroup
+
+_cg_counter = itertools.count()
+
+
+def _cgroup_pids(path):
+    pids = []
+    for d, _, files in os.walk(path):
+        if "cgroup.procs" in files:
+            with open(os.path.join(d, "cgroup.procs")) as f:
+                pids += [int(x) for x in f.read().split()]
+    return pids
+
+
+def _remove_cgroup(path):
+    if not os.path.isdir(path):
+        return
+    kill = os.path.join(path, "cgroup.kill")
+    if os.path.exists(kill):
+        with open(kill, "w") as f:
+            f.write("1")
+    else:
+        for pid in _cgroup_pids(path):
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+    deadline = time.monotonic() + 5
+    while _cgroup_pids(path) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    for d, _, _ in sorted(os.walk(path), key=lambda w: -len(w[0])):
+        try:
+            os.rmdir(d)
+        except OSError:
+            pass
+
+
+@pytest.fixture
+def attach_cgroup():
+    """A fresh cgroup v2 directory; everything in it is killed and it is
+    removed afterwards (attach never kills or removes anything)."""
+    mnt = cgroup2_mount()
+    assert mnt, "no cgroup2 mount"
+    path = os.path.join(mnt, f"lsh-attach-{os.getpid()}-{next(_cg_counter)}")
+    os.mkdir(path)
+    try:
+        yield path
+    finally:
+        _remove_cgroup(path)
+    assert not os.path.exists(path), f"cannot remove {path}"

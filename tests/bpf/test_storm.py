@@ -41,6 +41,7 @@ import time
 
 import pytest
 
+import lsmarked
 from lstest import BUILD, LEAKSCOPE
 
 STORM = os.path.realpath(os.path.join(BUILD, "tests", "workloads", "storm"))
@@ -215,26 +216,9 @@ def losses_of(report):
     return {k: report["losses"][k] for k in LOSS_KEYS}
 
 
-def _comm_of(pid):
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            stat_line = f.read()
-    except (FileNotFoundError, ProcessLookupError):
-        return None
-    if stat_line.split(")")[-1].split()[0] == "Z":
-        return None
-    return stat_line[stat_line.index("(") + 1:stat_line.rindex(")")]
-
-
-def assert_gone(pids, comms=("storm", "sleep")):
+def assert_gone(pids):
     """The processes of a run are gone (leakscope ended the leftovers)."""
-    deadline = time.monotonic() + 3
-    while True:
-        left = [(p, _comm_of(p)) for p in pids if _comm_of(p) in comms]
-        if not left or time.monotonic() > deadline:
-            break
-        time.sleep(0.02)
-    assert not left, f"processes still there after the run: {left}"
+    lsmarked.assert_gone(pids, comms=("storm", "sleep"))
 
 
 def assert_run_ok(run):
@@ -561,13 +545,11 @@ def test_regression_fd_reuse_race_hides_leaks(tmp_path, storm_bin):
     must say "reduced" -- and no table can be full: the 65536-entry object
     table never holds more than ~1000 entries here.
 
-    Today a close is handled at its syscall exit by the fd number alone
-    (bpf/fd.bpf.c fd_closed: lookup (tgid, fd), delete, no check that the
-    entry is the file that was closed). When another thread reuses the
-    number in between, the close deletes the new fd's record: the leak is
-    missing from a verdict that says "full" (no loss is counted). In the
-    other order, fd_store's NOEXIST update fails, the entry is gone by its
-    lookup, and the loss is counted as object_table_full."""
+    The bug this caught: a close handled at its syscall exit by the fd
+    number alone deleted the record of a new fd that another thread had
+    been given the same number for meanwhile (the leak was missing from a
+    "full" verdict); in the other order the opener's insert failed and was
+    counted as object_table_full. close is now handled as it enters."""
     tests, per_test = 40, 20
     d = leak_files(tmp_path, 1, tests)
     run = run_storm(tmp_path, "race", ["--grace", "50"], [

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * symtarget.c - the live process test_symbolize.c symbolizes. Compiled by
- * that test at run time (the Makefile only builds test_*.c), in several
- * ways: PIE and -no-pie, with symbols and stripped, and with -DSYMLIB as the
- * shared library the executable dlopens.
+ * symtarget.c - the live process the test_symbolize_*.c tests symbolize.
+ * Compiled by their group setup (symbolize_fx.h) at run time (the Makefile
+ * only builds test_*.c), in several ways: PIE and -no-pie, with symbols and
+ * stripped, and with -DSYMLIB as the shared library the executable dlopens.
  *
  * usage: symtarget LIBRARY [FILE...]
  * Prints "NAME 0xADDR" lines on stdout: addresses of its functions, of the

@@ -467,15 +467,6 @@ static void test_temp_without_registry(void **state)
 	assert_int_equal(e->malformed, 0);
 }
 
-static int rm_one(const char *path, const struct stat *st, int type,
-		  struct FTW *ftw)
-{
-	(void)st;
-	(void)type;
-	(void)ftw;
-	return remove(path);
-}
-
 static void test_temp_forwarded(void **state)
 {
 	struct ls_events *e = *state;

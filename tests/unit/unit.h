@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * unit.h - small helpers shared by the cmocka unit tests: capturing what a
- * writer prints into a memory buffer, and substring / whole-line assertions
- * that show the text they searched when they fail.
+ * writer prints into a memory buffer, substring / whole-line assertions
+ * that show the text they searched when they fail, removing a directory
+ * tree (an nftw callback) and building a heap-allocated argv.
  *
  * Must not: depend on any leakscope module (each test links what it needs).
  */
@@ -15,6 +16,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <ftw.h>
+#include <sys/stat.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -85,5 +88,37 @@ static inline void check_line(const char *text, const char *line,
 }
 
 #define assert_line(text, line) check_line((text), (line), __FILE__, __LINE__)
+
+/* Removes what nftw visits: nftw(DIR, rm_one, N, FTW_DEPTH | FTW_PHYS). */
+static inline int rm_one(const char *path, const struct stat *st, int flag,
+			 struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+/* A malloc'd NULL-terminated copy of the words up to NULL (at most 32). */
+static inline char **heap_argv(const char *first, ...)
+{
+	const char *words[32];
+	char **argv;
+	size_t n = 0;
+	va_list ap;
+
+	va_start(ap, first);
+	for (const char *w = first; w && n < ARRAY_SIZE(words);
+	     w = va_arg(ap, const char *))
+		words[n++] = w;
+	va_end(ap);
+	argv = calloc(n + 1, sizeof(*argv));
+	assert_non_null(argv);
+	for (size_t i = 0; i < n; i++) {
+		argv[i] = strdup(words[i]);
+		assert_non_null(argv[i]);
+	}
+	return argv;
+}
 
 #endif

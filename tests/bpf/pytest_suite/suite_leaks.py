@@ -36,7 +36,7 @@ def _warm_up():
 # glibc gives the first thread that mallocs an arena of its own (132 KiB
 # read-write, kept for the next thread); make it before the tests, so that
 # test_leaks_thread leaks a thread and nothing else. (leakscope reporting
-# the arena is test_tests.py::test_regression_thread_malloc_arena_is_no_leak.)
+# the arena is test_tests_regressions.py::test_regression_thread_malloc_arena_is_no_leak.)
 _t = threading.Thread(target=_warm_up)
 _t.start()
 _t.join()
@@ -73,7 +73,7 @@ def test_leaks_socket():
 def test_leaks_subprocess():
     # Its stdio closed, so that the process is the one thing this test
     # leaks (fds a child dup2()s from its parent's are
-    # test_tests.py::test_regression_child_dups_of_the_tests_file's).
+    # test_tests_regressions.py::test_regression_child_dups_of_the_tests_file's).
     p = subprocess.Popen(["/bin/sh", "-c", "exec /bin/sleep 60 <&- >&- 2>&-"])
     KEEP.append(p)
     fact("SUBPROCESS_PID", p.pid)

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * harness.c - a C test harness that marks its tests with the client library
- * (include/leakscope/client.h), for tests/bpf/test_tests.py.
+ * (include/leakscope/client.h), for tests/bpf/test_tests_*.py.
  *
  * `harness SCENARIO...` connects with ls_client_connect(NULL) and runs each
  * SCENARIO as one test of the same name (BEGIN, the body, END "passed"), in

@@ -1,0 +1,94 @@
+"""`leakscope run` against real workloads: fds and sockets.
+
+Covers: a "clean" workload (no findings, and the metrics prove that tracing
+saw the activity) and a "leak" workload (exactly the expected findings,
+compared as a multiset, with their details) for fds and for sockets; the
+type and path of every other kind of fd a daemon can keep; fds that the
+command opened and left to a daemon.
+
+Every run must also exit 0, lose nothing, remove its cgroup and leave no
+process behind (lsworkload.py). Workloads: tests/bpf/workloads/workload.c;
+they print KEY=VALUE facts.
+"""
+
+import os
+
+from lsworkload import (FD_CLEAN_N, WORKLOAD, assert_creator,
+                        assert_findings, assert_metric, assert_no_findings,
+                        assert_run_ok, check_fd_clean, check_fd_leak,
+                        check_socket_leak, daemon_process, facts, metric,
+                        num, of_kind, one, run_workload)
+
+# ------------------------------------------------------------------- fds
+
+
+def test_fd_clean(run_ls):
+    check_fd_clean(run_workload(run_ls, ["fd-clean", str(FD_CLEAN_N)]))
+
+
+def test_fd_leak(run_ls):
+    check_fd_leak(run_workload(run_ls, ["fd-leak"]))
+
+
+def test_fd_types(run_ls):
+    """The type and path of each remaining kind of fd a daemon can keep."""
+    res = run_workload(run_ls, ["fd-types"])
+    assert_run_ok(res)
+    report, fs = res.report, facts(res.stdout)
+    d = num(fs, "DAEMON")
+    want = [daemon_process(report, fs, [WORKLOAD, "fd-types"])]
+    for name, typ, path in (
+            ("FD_DIR", "dir", "/"),
+            ("FD_CHARDEV", "chardev", "/dev/null"),
+            ("FD_FIFO", "fifo", one(fs, "FIFO")),
+            ("FD_TIMERFD", "timerfd", "anon_inode:[timerfd]"),
+            ("FD_SIGNALFD", "signalfd", "anon_inode:[signalfd]"),
+            ("FD_INOTIFY", "inotify", "anon_inode:inotify"),
+            ("FD_PIDFD", "pidfd", "anon_inode:[pidfd]")):
+        want.append(("fd", "orphan", d, num(fs, name), typ, path))
+    # mkfifo(3) is mknod(2): no temp object, as bind(2) for sockets.
+    assert_findings(report, want)
+    for f in of_kind(report, "fd"):
+        assert_creator(report, f, d)
+
+
+def test_fd_inherited_by_daemon_names_the_command_as_creator(run_ls):
+    """A daemon keeps a file and a socket that the command opened and left
+    to it: they are the daemon's findings, created by the command."""
+    res = run_workload(run_ls, ["fd-inherit"])
+    assert_run_ok(res)
+    report, fs = res.report, facts(res.stdout)
+    d, port = num(fs, "DAEMON"), num(fs, "TCP_PORT")
+    assert_findings(report, [
+        daemon_process(report, fs, [WORKLOAD, "fd-inherit"]),
+        ("fd", "orphan", d, num(fs, "FD_FILE"), "file", "/etc/hostname"),
+        ("socket", "orphan", d, num(fs, "FD_LISTEN"), "inet", "stream",
+         "tcp", "LISTEN", "127.0.0.1", port, None, None, None),
+    ])
+    for f in of_kind(report, "fd") + of_kind(report, "socket"):
+        assert_creator(report, f, num(fs, "PID"))
+
+
+# --------------------------------------------------------------- sockets
+
+
+def test_socket_clean(run_ls):
+    res = run_workload(run_ls, ["socket-clean"])
+    assert_run_ok(res)
+    report, fs = res.report, facts(res.stdout)
+    assert_no_findings(report)
+    made = num(fs, "SOCKETS")
+    assert made >= 10, made
+    assert_metric(report, "socket", "created", ">=", made)
+    assert_metric(report, "socket", "released", "==",
+                  metric(report, "socket")["created"])
+    assert_metric(report, "socket", "alive", "==", 0)
+    assert_metric(report, "socket", "peak", "<=", 4)
+    # The unix socket's directory: made, then removed.
+    assert_metric(report, "tempfile", "created", "==", 1)
+    assert_metric(report, "tempfile", "alive", "==", 0)
+    assert not os.path.exists(one(fs, "UNIX_DIR"))
+
+
+def test_socket_leak(run_ls):
+    check_socket_leak(run_workload(run_ls, ["socket-leak"]))

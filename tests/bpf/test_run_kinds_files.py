@@ -1,0 +1,168 @@
+"""`leakscope run` against real workloads: memory mappings, temporary files
+and child cgroups.
+
+Covers: a "clean" workload (no findings, and the metrics prove that tracing
+saw the activity) for each, and "leak" workloads (exactly the expected
+findings, compared as a multiset, with their details) for temp files and
+cgroups; the temp roots (/var/tmp, a directory outside them, --temp-root,
+$TMPDIR); a daemon in a nested cgroup.
+
+Every run must also exit 0, lose nothing, remove its cgroup and leave no
+process behind (lsworkload.py). Workloads: tests/bpf/workloads/workload.c;
+they print KEY=VALUE facts.
+"""
+
+import os
+import shutil
+
+import pytest
+
+from lstest import BUILD, REPO
+from lsworkload import (WORKLOAD, assert_creator, assert_findings,
+                        assert_metric, assert_no_findings, assert_run_ok,
+                        check_temp_leak, daemon_process, facts, metric,
+                        num, of_kind, one, run_workload)
+
+# -------------------------------------------------------------- mappings
+
+
+def test_mmap_clean(run_ls):
+    n = 200
+    res = run_workload(run_ls, ["mmap-clean", str(n)])
+    assert_run_ok(res)
+    report, fs = res.report, facts(res.stdout)
+    assert_no_findings(report)
+    made = num(fs, "MAPS")
+    assert made > n, made
+    assert_metric(report, "mapping", "created", ">=", made)
+    assert_metric(report, "mapping", "released", "==",
+                  metric(report, "mapping")["created"])
+    assert_metric(report, "mapping", "alive", "==", 0)
+    # Each region is unmapped before the next: a missed munmap piles up.
+    assert_metric(report, "mapping", "peak", "<=", 32)
+    assert_metric(report, "mapping", "heap_bytes_peak", ">=", 16 * 4096)
+
+
+# ------------------------------------------------------------ temp files
+
+
+def test_temp_clean(run_ls):
+    res = run_workload(run_ls, ["temp-clean"])
+    assert_run_ok(res)
+    report, fs = res.report, facts(res.stdout)
+    assert_no_findings(report)
+    made = num(fs, "TEMP_CREATED")
+    assert made >= 20, made
+    assert_metric(report, "tempfile", "created", "==", made)
+    assert_metric(report, "tempfile", "released", "==", made)
+    assert_metric(report, "tempfile", "alive", "==", 0)
+
+
+def test_temp_leak(run_ls, existing_temp_file):
+    res = run_workload(run_ls, ["temp-leak", existing_temp_file])
+    check_temp_leak(res, existing_temp_file)
+    assert one(facts(res.stdout), "TMPFILE") in ("0", "1")
+
+
+TEMP_ROOTS = ("/tmp", "/var/tmp", "/dev/shm")
+
+
+def _under_temp_root(path):
+    real = os.path.realpath(path)
+    return any(real == r or real.startswith(r + "/")
+               for r in map(os.path.realpath, TEMP_ROOTS))
+
+
+@pytest.fixture
+def outside_dir():
+    """A directory outside every default temp root."""
+    for base in (os.path.join(BUILD, "tests"), REPO, "/root", "/var/lib"):
+        if os.path.isdir(base) and not _under_temp_root(base) and \
+                os.access(base, os.W_OK):
+            break
+    else:
+        pytest.fail("no writable directory outside the temp roots")
+    path = os.path.join(base, f"lsw-root-{os.getpid()}")
+    os.makedirs(path)
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def temp_in_findings(fs):
+    return [("tempfile", "orphan", one(fs, "LEFT_FILE"), "file", 4),
+            ("tempfile", "orphan", one(fs, "LEFT_DIR"), "dir", 0)]
+
+
+def test_temp_in_var_tmp(run_ls):
+    res = run_workload(run_ls, ["temp-in", "/var/tmp"])
+    assert_run_ok(res)
+    assert_findings(res.report, temp_in_findings(facts(res.stdout)))
+
+
+def test_temp_outside_roots_is_not_tracked(run_ls, outside_dir):
+    res = run_workload(run_ls, ["temp-in", outside_dir],
+                       env={"TMPDIR": ""})
+    assert_run_ok(res)
+    assert_no_findings(res.report)
+    assert_metric(res.report, "tempfile", "created", "==", 0)
+
+
+def test_temp_root_option(run_ls, outside_dir):
+    res = run_workload(run_ls, ["temp-in", outside_dir],
+                       extra=["--temp-root", outside_dir])
+    assert_run_ok(res)
+    assert_findings(res.report, temp_in_findings(facts(res.stdout)))
+
+
+def test_temp_root_from_tmpdir(run_ls, outside_dir):
+    res = run_workload(run_ls, ["temp-in", outside_dir],
+                       env={"TMPDIR": outside_dir})
+    assert_run_ok(res)
+    assert_findings(res.report, temp_in_findings(facts(res.stdout)))
+
+
+# --------------------------------------------------------------- cgroups
+
+
+def test_cgroup_clean(run_ls):
+    res = run_workload(run_ls, ["cgroup-clean"])
+    assert_run_ok(res)
+    report, fs = res.report, facts(res.stdout)
+    assert_no_findings(report)
+    assert one(fs, "CGROUP").startswith(report["cgroup"] + "/")
+    assert_metric(report, "cgroup", "created", "==", 1)
+    assert_metric(report, "cgroup", "released", "==", 1)
+    assert_metric(report, "cgroup", "alive", "==", 0)
+
+
+def check_cgroup_finding(report, fs, creator):
+    path = one(fs, "CGROUP")
+    assert path == report["cgroup"] + "/lsw-child", (path, report["cgroup"])
+    [f] = of_kind(report, "cgroup")
+    assert f["path"].endswith("/lsw-child"), f
+    assert f["pid"] == creator == num(fs, "CREATOR"), f
+    assert_creator(report, f, creator)
+    return ("cgroup", "orphan", path, num(fs, "CGROUP_ID"))
+
+
+def test_cgroup_leak(run_ls):
+    res = run_workload(run_ls, ["cgroup-leak"])
+    assert_run_ok(res)
+    report, fs = res.report, facts(res.stdout)
+    assert_findings(report, [check_cgroup_finding(report, fs,
+                                                  num(fs, "CREATOR"))])
+    assert_metric(report, "cgroup", "created", "==", 1)
+    assert_metric(report, "cgroup", "alive", "==", 1)
+
+
+def test_cgroup_with_a_daemon_inside(run_ls):
+    """A daemon in a child cgroup of the run: still watched, reported, and
+    killed; both cgroups are removed."""
+    res = run_workload(run_ls, ["cgroup-daemon"])
+    assert_run_ok(res)
+    report, fs = res.report, facts(res.stdout)
+    d = num(fs, "DAEMON")
+    assert_findings(report, [
+        daemon_process(report, fs, [WORKLOAD, "cgroup-daemon"]),
+        check_cgroup_finding(report, fs, d),
+    ])

@@ -1,0 +1,148 @@
+"""`leakscope run` against real workloads: processes, zombies and threads.
+
+Covers: a "clean" workload (no findings, and the metrics prove that tracing
+saw the activity) and a "leak" workload (exactly the expected findings,
+compared as a multiset, with their details) for processes and threads; a
+zombie; --keep-orphans; a daemon that ignores SIGTERM; a daemon that winds
+down within the grace.
+
+Every run must also exit 0, lose nothing, remove its cgroup and leave no
+process behind (lsworkload.py). Workloads: tests/bpf/workloads/workload.c;
+they print KEY=VALUE facts.
+"""
+
+import os
+import time
+
+from lsworkload import (WORKLOAD, _comm_of, assert_creator,
+                        assert_findings, assert_metric, assert_no_findings,
+                        assert_nothing_left, assert_run_ok, check_proc_leak,
+                        daemon_process, fact_pids, facts, num, of_kind,
+                        run_workload)
+
+# ------------------------------------------------------------- processes
+
+
+def test_proc_clean(run_ls):
+    n = 50
+    res = run_workload(run_ls, ["proc-clean", str(n)])
+    assert_run_ok(res)
+    report, fs = res.report, facts(res.stdout)
+    assert_no_findings(report)
+    assert num(fs, "PROCS") == n + 2
+    # The workload, n forks, one posix_spawn, one vfork: exec is no process.
+    assert_metric(report, "process", "created", "==", n + 3)
+    assert_metric(report, "process", "released", "==", n + 3)
+    assert_metric(report, "process", "alive", "==", 0)
+
+
+def test_proc_leak(run_ls):
+    check_proc_leak(run_workload(run_ls, ["proc-leak"]))
+
+
+def test_zombie(run_ls):
+    res = run_workload(run_ls, ["zombie"])
+    assert_run_ok(res)
+    report, fs = res.report, facts(res.stdout)
+    d, z = num(fs, "DAEMON"), num(fs, "ZOMBIE")
+    assert_findings(report, [
+        daemon_process(report, fs, [WORKLOAD, "zombie"]),
+        ("process", "zombie", z, "workload", None, 1, 7 << 8),
+    ])
+    [zf] = [f for f in report["findings"] if f["class"] == "zombie"]
+    assert zf["ppid"] == d, f"the zombie's parent is the daemon: {zf}"
+    assert zf["exit_status"] == 1792, zf
+    assert_creator(report, zf, d)
+    assert_metric(report, "process", "created", "==", 4)
+    # A process counts as released when it exits; the zombie is a finding.
+    assert_metric(report, "process", "alive", "==", 1)
+
+
+def test_keep_orphans(run_ls):
+    """--keep-orphans: reported, left running, the cgroup kept."""
+    res = run_workload(run_ls, ["proc-leak"], extra=["--keep-orphans"])
+    report, fs = res.report, facts(res.stdout)
+    cgroup = report["cgroup"] if report else None
+    try:
+        assert res.rc == 0, (res.rc, res.stderr)
+        d = num(fs, "DAEMON")
+        assert_findings(report, [daemon_process(
+            report, fs, [WORKLOAD, "sleeper", "120"])])
+        cleanup = report["cleanup"]
+        assert cleanup["kept_orphans"] is True, cleanup
+        assert cleanup["cgroup_removed"] is False, cleanup
+        assert _comm_of(d) == "workload", "the daemon must still run"
+        with open(os.path.join(cgroup, "cgroup.procs")) as f:
+            assert int(f.read().split()[0]) == d
+    finally:
+        if cgroup and os.path.isdir(cgroup):
+            with open(os.path.join(cgroup, "cgroup.kill"), "w") as f:
+                f.write("1")
+            deadline = time.monotonic() + 5
+            while time.monotonic() < deadline:
+                try:
+                    os.rmdir(cgroup)
+                    break
+                except OSError:
+                    time.sleep(0.02)
+    assert_nothing_left(fact_pids(fs))
+
+
+def test_stubborn_daemon_is_killed_through_the_cgroup(run_ls):
+    """A daemon that ignores SIGTERM: SIGTERM, then cgroup.kill."""
+    res = run_workload(run_ls, ["stubborn"], extra=["--kill-grace", "200"])
+    assert_run_ok(res)
+    report, fs = res.report, facts(res.stdout)
+    assert_findings(report, [daemon_process(report, fs,
+                                            [WORKLOAD, "stubborn"])])
+    cleanup = report["cleanup"]
+    assert cleanup["sigterm_sent"] == 1 and cleanup["cgroup_killed"] is True, \
+        f"cleanup: {cleanup}"
+
+
+# --------------------------------------------------------------- threads
+
+
+def test_thread_clean(run_ls):
+    n = 100
+    res = run_workload(run_ls, ["thread-clean", str(n)])
+    assert_run_ok(res)
+    report, fs = res.report, facts(res.stdout)
+    assert_no_findings(report)
+    assert num(fs, "THREADS") == n
+    assert_metric(report, "thread", "created", "==", n)
+    assert_metric(report, "thread", "released", "==", n)
+    assert_metric(report, "thread", "alive", "==", 0)
+    assert_metric(report, "thread", "peak", "<=", 20)  # batches of 20
+
+
+def test_thread_leak(run_ls):
+    res = run_workload(run_ls, ["thread-leak"])
+    assert_run_ok(res)
+    report, fs = res.report, facts(res.stdout)
+    d = num(fs, "DAEMON")
+    tids = [int(t) for t in fs["TID"]]
+    assert len(set(tids)) == 2 and d not in tids, tids
+    assert_findings(report, [
+        daemon_process(report, fs, [WORKLOAD, "thread-leak"], threads=3)
+    ] + [("thread", "orphan", d, t, "lsw-worker") for t in tids])
+    for f in of_kind(report, "thread"):
+        assert f["created_at_s"] >= 0, f
+    assert_metric(report, "thread", "created", "==", 2)
+    assert_metric(report, "thread", "alive", "==", 2)
+
+
+def test_daemon_that_winds_down_within_the_grace_is_no_leftover(run_ls):
+    """--grace: a daemon that exits 100 ms after the command is not left
+    over with the default 400 ms grace, and is with --grace 0."""
+    res = run_workload(run_ls, ["brief-daemon", "100"])
+    assert_run_ok(res)
+    assert_no_findings(res.report)
+    assert res.report["cleanup"]["sigterm_sent"] == 0, res.report["cleanup"]
+    assert_metric(res.report, "process", "created", "==", 3)
+    res = run_workload(run_ls, ["brief-daemon", "300"],
+                       extra=["--grace", "0"])
+    assert_run_ok(res)
+    fs = facts(res.stdout)
+    assert_findings(res.report, [daemon_process(
+        res.report, fs, [WORKLOAD, "brief-daemon", "300"])])
