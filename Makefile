@@ -129,23 +129,31 @@ $(BUILD)/tests/unit/%: tests/unit/%.c $(LIB_OBJS) $(wildcard tests/unit/*.h)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -Itests/unit $(LDFLAGS) $< $(LIB_OBJS) $(LDLIBS) -lcmocka -o $@
 
-# Workloads may use the client library (include/leakscope/client.h).
-$(BUILD)/tests/workloads/%: tests/bpf/workloads/%.c $(BUILD)/lib/client.o
+# Workloads may use the client library (include/leakscope/client.h). They
+# are what the BPF tests watch, so never sanitized (ASan's shadow mappings
+# and threads would be theirs): they get a plain build of the client.
+WORKLOAD_CFLAGS := -O1 -g -fno-omit-frame-pointer -std=gnu11 -D_GNU_SOURCE \
+	-Wall -Wextra -Werror -Iinclude
+
+$(BUILD)/tests/workloads/client.o: user/client.c include/leakscope/client.h
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) -O1 -g -fno-omit-frame-pointer -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror \
-		-Iinclude $< $(BUILD)/lib/client.o -lpthread -o $@
+	$(Q)$(CC) $(WORKLOAD_CFLAGS) -c $< -o $@
+
+$(BUILD)/tests/workloads/%: tests/bpf/workloads/%.c $(BUILD)/tests/workloads/client.o
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(WORKLOAD_CFLAGS) $< $(BUILD)/tests/workloads/client.o -lpthread -o $@
 
 # Benchmark (tools/bench): overhead of each level vs untraced, strace,
 # bpftrace and valgrind; the table on stdout, raw samples in build/bench.json.
 # Not part of `make check`. BENCH_ARGS passes options (--reps N, --only W).
 BENCH_ARGS ?=
 
-$(BUILD)/bench/workload: tools/bench/workload.c include/leakscope/client.h $(BUILD)/lib/client.o
+$(BUILD)/bench/workload: tools/bench/workload.c $(BUILD)/tests/workloads/client.o
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) -O2 -g -fno-omit-frame-pointer -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror \
-		-Iinclude $< $(BUILD)/lib/client.o -pthread -o $@
+	$(Q)$(CC) $(WORKLOAD_CFLAGS) -O2 $< $(BUILD)/tests/workloads/client.o -pthread -o $@
 
 bench: deps
 	$(Q)V=$(V) tools/bench/deps.sh

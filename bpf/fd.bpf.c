@@ -54,24 +54,41 @@ static __always_inline void emit_fd(__u32 type, const struct ls_obj *o,
 }
 
 /*
- * The fd in @k is gone. @explicit: the process closed it and lives on
- * (close, dup2, close_range, close-on-exec), as opposed to dying with it:
- * only then is a reported leak "released late".
- */
-/*
  * The origin of a file that someone else still holds (a child inherited it)
- * goes to `departed`, so the holder's fd still names its creator.
+ * goes to `departed`, so the holder's fd still names its creator. @cookie:
+ * the file (the record's own cookie is 0 once released).
  */
-static __always_inline void remember_if_shared(struct ls_obj *o, struct file *f,
-					       bool ours)
+static __always_inline void remember_if_shared(const struct ls_obj *o,
+					       __u64 cookie, bool ours)
 {
+	struct file *f = (struct file *)cookie;
+	struct ls_obj copy;
+
 	/* After a close, the address may already hold another file: the
 	 * inode must match too. */
 	if (!f || BPF_CORE_READ(f, f_inode, i_ino) != o->ino ||
 	    !file_shared(f, ours))
 		return;
-	if (bpf_map_update_elem(&departed, &o->cookie, o, BPF_ANY))
+	copy = *o;
+	copy.cookie = cookie;
+	if (bpf_map_update_elem(&departed, &cookie, &copy, BPF_ANY))
 		loss(LS_LOSS_DEPARTED_TABLE);
+}
+
+/*
+ * An fd record stays in the table when its fd is closed, released
+ * (cookie 0) rather than deleted: the next fd with that number, in a
+ * process that churns fds, rewrites it in place, and neither pays for a
+ * hash-table delete and insert. The record goes with its process.
+ *
+ * Whoever turns the cookie from the file to 0 releases the record's
+ * counts: exactly one of a close and an opener replacing a stale record
+ * racing on two CPUs (or two threads closing one fd) wins.
+ */
+static __always_inline bool claim(struct ls_obj *o, __u64 cookie)
+{
+	return cookie &&
+	       __sync_val_compare_and_swap(&o->cookie, cookie, 0) == cookie;
 }
 
 /* How a record goes: how the fd ended, and whether our own reference to
@@ -86,35 +103,53 @@ static __always_inline void fd_forget(struct ls_obj_key *k, struct ls_obj *o,
 				      enum fd_end how)
 {
 	bool explicit = how != FD_DIED;
+	__u64 cookie = o->cookie;
 
-	if (explicit)
-		remember_if_shared(o, (struct file *)o->cookie,
-				   how == FD_CLOSING);
-	kind_released(o->kind, 0, o->test);
-	if (explicit && (o->flags & LS_OBJ_LEAKED))
-		emit_released(LS_RELEASED_FD, k->tgid, k->handle, o->test);
-	if (stream_all())
-		emit_fd(LS_EV_FD_CLOSE, o, (__s32)k->handle);
-	bpf_map_delete_elem(&objs, k);
+	if (claim(o, cookie)) {
+		if (explicit)
+			remember_if_shared(o, cookie, how == FD_CLOSING);
+		kind_released(o->kind, 0, o->test);
+		if (explicit && (o->flags & LS_OBJ_LEAKED))
+			emit_released(LS_RELEASED_FD, k->tgid, k->handle,
+				      o->test);
+		if (stream_all())
+			emit_fd(LS_EV_FD_CLOSE, o, (__s32)k->handle);
+	}
+	if (!explicit)
+		bpf_map_delete_elem(&objs, k);
 }
 
-/* Enter @o as the record of fd @k->handle, replacing a stale one. */
+/* Rewrite @old with @o: the cookie last, so that a reader never takes a
+ * half-written record for the new file. */
+static __always_inline void rewrite(struct ls_obj *old, const struct ls_obj *o)
+{
+	struct ls_obj tmp = *o;
+
+	if (claim(old, old->cookie)) /* a stale record: its fd was reused */
+		kind_released(old->kind, 0, old->test);
+	tmp.cookie = 0;
+	*old = tmp;
+	/* An atomic exchange orders the stores before it (BPF has no bare
+	 * fence). */
+	__sync_lock_test_and_set(&old->cookie, o->cookie);
+}
+
+/* Enter @o as the record of fd @k->handle. */
 static __always_inline void fd_store(struct ls_obj_key *k, struct ls_obj *o,
 				     struct ls_proc *p)
 {
-	struct ls_obj *old;
+	struct ls_obj *old = bpf_map_lookup_elem(&objs, k);
 
-	if (bpf_map_update_elem(&objs, k, o, BPF_NOEXIST)) {
-		/* The fd was reused through a release we do not trace, or a
-		 * close of the number's previous file is exiting right now
-		 * on another thread and may drop that record meanwhile. */
+	if (old) {
+		rewrite(old, o);
+	} else if (bpf_map_update_elem(&objs, k, o, BPF_NOEXIST)) {
+		/* Another thread entered the number meanwhile. */
 		old = bpf_map_lookup_elem(&objs, k);
-		if (old)
-			kind_released(old->kind, 0, old->test);
-		if (bpf_map_update_elem(&objs, k, o, BPF_ANY)) {
+		if (!old) {
 			loss(LS_LOSS_OBJ_TABLE);
 			return;
 		}
+		rewrite(old, o);
 	}
 	if (p && k->handle > p->max_fd)
 		p->max_fd = k->handle;
@@ -292,7 +327,7 @@ static long sweep_one(__u32 i, void *arg)
 	if (s->mode != LS_SWEEP_EXIT && (__u64)f == o->cookie)
 		return 0;
 	if (s->mode == LS_SWEEP_EXIT && f && (__u64)f == o->cookie)
-		remember_if_shared(o, f, true);
+		remember_if_shared(o, (__u64)f, true);
 	fd_forget(&k, o, s->mode == LS_SWEEP_EXIT ? FD_DIED : FD_CLOSED);
 	return 0;
 }
