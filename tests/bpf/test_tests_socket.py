@@ -1,7 +1,8 @@
 """Which test left what, and who may ask: the control socket of a real
 `leakscope run`, and `leakscope attach --socket`.
 
-Covers: the control socket's requests and over-long lines, who may connect
+Covers: the control socket's requests and over-long lines, bad lines mid-test
+(they lose nothing of the test's verdict or the report), who may connect
 (--socket-group: a non-root process inside the watched cgroup marks tests,
 uid 65534 outside it is refused; without it the socket is root's alone);
 a harness started in a cgroup after `leakscope attach --cgroup CG --socket
@@ -54,6 +55,73 @@ def test_control_requests(tmp_path):
         live.finish()
     assert_run_ok(live.rc, live.report, live.stdout(), live.stderr())
     assert live.report["tests"] == [] and live.report["findings"] == []
+
+
+# CMD of the run: a test that keeps an fd while bad lines arrive on its
+# own connection and on a second one that hangs up mid-line. Prints
+# KEY=<reply> facts and FD=<the kept fd>.
+BAD_MID_TEST = r"""
+import os, socket
+def conn():
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(10)
+    s.connect(os.environ["LEAKSCOPE_SOCK"])
+    return s, s.makefile("rb")
+s, f = conn()
+def ask(key, data):
+    s.sendall(data)
+    print(key + "=" + f.readline().decode(errors="replace").rstrip("\n"),
+          flush=True)
+ask("BEGIN", b"BEGIN kept-fd\n")
+keep = open("/etc/hostname")
+print("FD=%d" % keep.fileno(), flush=True)
+ask("NESTED", b"BEGIN other\n")
+ask("ALLOW_BAD", b"ALLOW fd name=x\n")
+ask("END_OTHER", b"END other passed\n")
+ask("FOR_OUTSIDE", b"FOR 1\n")
+ask("NUL", b"PI\0NG\n")
+ask("LONG", b"x" * 9000 + b"\n")
+ask("BAD_UTF8", b"\xff\n")
+t, _ = conn()
+t.sendall(b"BEGIN half a li")
+t.close()
+ask("PING", b"PING\n")
+ask("END", b"END kept-fd passed\n")
+"""
+
+
+def test_bad_lines_mid_test_lose_nothing(run_ls):
+    """Bad requests while a test runs are answered with ERR and change
+    nothing: the test's fd is in its verdict and in the final report, no
+    rule was allowed, no other test was made, nothing was lost."""
+    res = run_ls([], ["/usr/bin/python3", "-c", BAD_MID_TEST])
+    assert_run_ok(res.rc, res.report, res.stdout, res.stderr)
+    facts = parse(res.stdout).facts
+    for key, reply in (
+            ("BEGIN", "OK test="),
+            ("NESTED", "ERR nested: test 'kept-fd' is running in process "),
+            ("ALLOW_BAD", "ERR bad rule: unknown field 'name'"),
+            ("END_OTHER", "ERR not running: process "),
+            ("FOR_OUTSIDE", "ERR bad pid: process 1 is not in the watched "
+                            "cgroup"),
+            ("NUL", "ERR NUL byte in request"),
+            ("LONG", "ERR line too long"),
+            ("BAD_UTF8", "ERR unknown request"),
+            ("PING", "OK pong"),
+            ("END", "OK {")):
+        assert one(facts, key).startswith(reply), (key, res.stdout)
+    v = json.loads(one(facts, "END")[3:])
+    fd = num(facts, "FD")
+    assert (v["leaks"], v["allowed"], v["suppressed"]) == (1, 0, 0), v
+    [got] = v["findings"]
+    assert (got["kind"], got["class"], got["fd"], got["path"]) == \
+        ("fd", "leak", fd, "/etc/hostname"), v
+    pid = got["pid"]
+    want = ("fd", "leak", "kept-fd", pid, fd, "file", "/etc/hostname")
+    assert_findings(v["findings"], [want], "verdict of kept-fd")
+    assert_findings(res.report["findings"], [want], "final report")
+    assert [t["name"] for t in res.report["tests"]] == ["kept-fd"]
+    assert_entry(res.report, "kept-fd", findings={"leak": 1})
 
 
 def _nobody_python(code, *args, env=None):

@@ -64,6 +64,34 @@ BAD_INPUTS = [
      "attach: unknown option '--keep-orphans'"),
     (["doctor", "--frob"], "doctor: unknown option '--frob'"),
     (["help", "frob"], "help: 'frob' is not a command"),
+    # Paths of the files a run reads or writes: checked before the run.
+    (["run", "--report", "", "--", "true"], "--report: empty file name"),
+    # (the errno is that of the temporary file beside it)
+    (["run", "--report", "/proc/version", "--", "true"],
+     "--report /proc/version: cannot write there"),
+    (["run", "--temp-root", "/dev/null", "--", "true"],
+     "--temp-root /dev/null: not an existing directory"),
+    (["run", "--events", "/nonexistent-ls-dir/e.jsonl", "--", "true"],
+     "--events /nonexistent-ls-dir/e.jsonl: cannot write there"),
+    (["run", "--suppressions", "", "--", "true"],
+     "--suppressions: empty file name"),
+    (["run", "--suppressions", "/nonexistent-ls-dir/supp", "--", "true"],
+     "/nonexistent-ls-dir/supp: No such file or directory"),
+    (["run", "--socket", "rel.sock", "--", "true"],
+     "--socket: 'rel.sock' is not an absolute path"),
+    (["run", "--socket-group", "", "--", "true"],
+     "--socket-group: empty group name"),
+    (["attach", "--cgroup", ""], "--cgroup: empty path"),
+    # leakscope mark: its words are checked before it connects.
+    (["mark"], "mark: usage: leakscope mark begin|end NAME"),
+    (["mark", "begin"], "mark: usage: leakscope mark begin|end NAME"),
+    (["mark", "frob", "x"], "mark: 'frob' is not begin, end or allow"),
+    (["mark", "begin", "a", "b"],
+     "mark: unexpected argument 'b' (quote a name with spaces)"),
+    (["mark", "end", "t", "--outcome", "bogus"],
+     "--outcome: 'bogus' is not an outcome"),
+    (["mark", "begin", "t", "--outcome", "passed"],
+     "--outcome applies to mark end"),
 ]
 
 
@@ -77,6 +105,60 @@ def test_bad_input(leakscope, args, message):
     lines = [l for l in p.stderr.splitlines() if l]
     assert len(lines) == 1 and lines[0].startswith("leakscope: error: "), \
         p.stderr
+    assert p.stdout == ""
+
+
+# (file contents, the error after "FILE:LINE: ")
+BAD_SUPPRESSIONS = [
+    (b"# ok\nfd path=/x\nfd name=x\n", 3,
+     "unknown field 'name' (expected path, comm, test, addr, argv, type, "
+     "class, database or creator)"),
+    (b"bogus\n", 1, "unknown kind 'bogus'"),
+    (b"fd path=/a\0\n", 1, "NUL byte in line"),
+    (b"fd path=/" + b"a" * 5000 + b"\n", 1,
+     "line too long (over 4096 bytes)"),
+    (b'fd path="abc\n', 1, "unterminated quote in value of field 'path'"),
+    (b"fd path=[abc\n", 1,
+     "invalid glob '[abc' for field 'path': unterminated '['"),
+]
+
+
+@pytest.mark.parametrize("data,line,message", BAD_SUPPRESSIONS,
+                         ids=[m.split(" (")[0] for _, _, m in
+                              BAD_SUPPRESSIONS])
+@pytest.mark.parametrize("where", ["option", "default"])
+def test_bad_suppression_file(leakscope, tmp_path, data, line, message,
+                              where):
+    """--suppressions FILE, or .leakscope/suppressions in the current
+    directory: the first bad line stops leakscope, naming FILE:LINE."""
+    if where == "option":
+        path, name, args = tmp_path / "supp", str(tmp_path / "supp"), \
+            ["--suppressions", str(tmp_path / "supp")]
+    else:
+        (tmp_path / ".leakscope").mkdir()
+        path, name, args = tmp_path / ".leakscope" / "suppressions", \
+            ".leakscope/suppressions", []
+    path.write_bytes(data)
+    p = run(["run", *args, "--", "true"], cwd=tmp_path)
+    assert p.returncode == 2, (p.returncode, p.stderr)
+    assert p.stderr.startswith("leakscope: error: %s:%d: %s" %
+                               (name, line, message)), p.stderr
+    assert len(p.stderr.splitlines()) == 1 and p.stdout == "", p.stderr
+
+
+@pytest.mark.parametrize("sock,why", [
+    ("/nonexistent-ls-dir/control.sock", "No such file or directory"),
+    ("/dev/null", "Connection refused"),
+])
+def test_mark_cannot_reach_leakscope(leakscope, sock, why):
+    """$LEAKSCOPE_SOCK set but nobody answers there: exit 1 (a lost link,
+    not the caller's input); without $LEAKSCOPE_SOCK mark does nothing
+    (tests/bpf/test_tests_marking.py::test_mark_outside_leakscope)."""
+    env = dict(os.environ, LEAKSCOPE_SOCK=sock)
+    p = run(["mark", "begin", "t"], env=env)
+    assert p.returncode == 1, (p.returncode, p.stderr)
+    assert p.stderr == "leakscope: error: cannot reach leakscope at " \
+        "$LEAKSCOPE_SOCK: %s\n" % why, p.stderr
     assert p.stdout == ""
 
 

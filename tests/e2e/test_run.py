@@ -5,6 +5,7 @@ import glob
 import json
 import os
 import signal
+import stat
 import subprocess
 import time
 
@@ -293,3 +294,54 @@ def test_event_log_unwritable(tmp_path):
              "true"])
     assert p.returncode == 2
     assert "--events" in p.stderr and "cannot write there" in p.stderr
+
+
+# Bad input found only once the run is being set up (after the cgroup is
+# made and the programs are loaded): the error, and nothing left behind.
+# Under a private parent cgroup, so that other runs do not interfere.
+@pytest.mark.parametrize("args,env,rc,message", [
+    (["--socket-group", "ls-no-such-group"], {}, 2,
+     "--socket-group ls-no-such-group: no such group"),
+    # exit 4 (cannot watch), not 2: see docs/bad-input.md
+    (["--socket", "/dev/null"], {}, 4,
+     "control socket /dev/null: the path exists and is not a socket"),
+    (["--socket", "/nonexistent-ls-dir/c.sock"], {}, 4,
+     "control socket /nonexistent-ls-dir/c.sock: No such file or directory"),
+    ([], {"LEAKSCOPE_DISABLE_ATTACH":
+          "fentry,tp_btf,raw_tp,tracepoint,generic"}, 4,
+     "no attach type works for the "),
+], ids=["socket-group", "socket-not-a-socket", "socket-dir-missing",
+        "every-attach-type-disabled"])
+def test_bad_setup_leaves_nothing(args, env, rc, message):
+    parent = os.path.join(cgroup2_mount(), "ls-e2e-bad-setup")
+    try:
+        p = run(["run", "--parent-cgroup", parent, *args, "--", "sh", "-c",
+                 "echo ran"], env=dict(os.environ, **env))
+        assert p.returncode == rc, (p.returncode, p.stderr)
+        assert p.stderr.startswith("leakscope: error: " + message), p.stderr
+        assert len(p.stderr.splitlines()) == 1, p.stderr
+        assert p.stdout == "", "CMD must not run"
+        # What was in the --socket's way is left alone.
+        assert stat.S_ISCHR(os.stat("/dev/null").st_mode)
+        assert glob.glob(os.path.join(parent, "run-*")) == []
+    finally:
+        if os.path.isdir(parent):
+            os.rmdir(parent)
+
+
+def test_report_unwritable_at_the_end(tmp_path):
+    """A report device that fails only when written (/dev/full): the run
+    happens, the text report is still on stderr, the leftovers are still
+    ended, and leakscope exits 1 saying so."""
+    p = run(["run", "--report", "/dev/full", "--", "sh", "-c", DAEMON])
+    assert p.returncode == 1, (p.returncode, p.stderr)
+    daemon = int(p.stdout)
+    lines = p.stderr.splitlines()
+    assert lines[-1] == "leakscope: error: cannot write the report to " \
+        "/dev/full: Input/output error", p.stderr
+    assert "left behind 1 process" in p.stderr, p.stderr
+    assert "pid %d (sleep)" % daemon in p.stderr, p.stderr
+    deadline = time.monotonic() + 5
+    while pid_alive(daemon) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not pid_alive(daemon)
