@@ -269,6 +269,18 @@ static __always_inline void kind_released(__u32 kind, __u64 bytes, __u64 test)
 	kind_released_n(kind, 1, bytes, test);
 }
 
+/*
+ * The current thread's comm, as two plain loads from the task (a BTF
+ * pointer) instead of a helper call; a rename racing with it can tear the
+ * copy, which the agent reads as at most LS_COMM_LEN bytes.
+ */
+static __always_inline void current_comm(char dst[LS_COMM_LEN])
+{
+	struct task_struct *t = bpf_get_current_task_btf();
+
+	__builtin_memcpy(dst, t->comm, LS_COMM_LEN);
+}
+
 /* ---- who is watched ---- */
 
 static __always_inline bool cgid_watched(__u64 id)
@@ -327,7 +339,7 @@ static __always_inline struct ls_proc *current_proc(__u32 tgid)
 	np.forked_ns = bpf_ktime_get_ns();
 	np.ppid = BPF_CORE_READ(t, real_parent, tgid);
 	np.flags = LS_PROC_LAZY;
-	bpf_get_current_comm(np.comm, sizeof(np.comm));
+	current_comm(np.comm);
 	if (bpf_map_update_elem(&procs, &tgid, &np, BPF_NOEXIST) &&
 	    !bpf_map_lookup_elem(&procs, &tgid)) {
 		loss(LS_LOSS_PROC_TABLE);
@@ -360,7 +372,7 @@ static __always_inline void *emit_reserve(__u32 size, __u32 type, __u64 test)
 	h->tgid = id >> 32;
 	h->tid = (__u32)id;
 	h->size = size;
-	bpf_get_current_comm(h->comm, sizeof(h->comm));
+	current_comm(h->comm);
 	return h;
 }
 
@@ -414,6 +426,7 @@ extern int ls_temp_syscall(struct ls_sysctx *c);
 /* Called from proc.bpf.c at exec and exit; from fd.bpf.c for close_range. */
 extern int ls_fd_sweep(__u32 tgid, __u32 first, __u32 last, __u32 mode);
 extern int ls_fd_brought_in(__u64 task, __u32 tgid);
+extern int ls_fd_sync(__u64 task, __u32 tgid, __u32 max_fd);
 /* From stacks.bpf.c: store the stack in the scratch (its fp part filled
  * by the caller, who has the context); its id or -1. */
 extern __s32 ls_stack_finish(__u64 sp);
@@ -438,26 +451,34 @@ extern int ls_temp_file_created(__u64 file, __u64 test);
 enum ls_sweep_mode {
 	LS_SWEEP_EXEC = 0,  /* drop entries whose fd no longer holds the file */
 	LS_SWEEP_EXIT = 1,  /* drop all; remember still-shared files' origin */
-	LS_SWEEP_RANGE = 2, /* drop all in [first, last] (close_range) */
+	LS_SWEEP_RANGE = 2, /* as EXEC, in [first, last] (close_range) */
+	LS_SWEEP_SYNC = 3,  /* as EXEC, of another process (at a boundary) */
 };
 
-/*
- * The file installed at @fd in @t's table, or NULL. @t is a BTF pointer
- * (bpf_get_current_task_btf): the walk to the table is plain loads, and
- * only the array slot needs a helper (this runs at every fd syscall).
- */
-static __always_inline struct file *fd_file(struct task_struct *t, __u32 fd)
+/* Address of the slot of @fd in @t's table, or 0. @t is a BTF pointer
+ * (bpf_get_current_task_btf): the walk to the table is plain loads. */
+static __always_inline struct file **fd_slot(struct task_struct *t, __u32 fd)
 {
 	struct files_struct *files = t->files;
 	struct fdtable *fdt;
-	struct file *f = 0;
 
 	if (!files)
 		return 0;
 	fdt = files->fdt;
 	if (!fdt || fd >= fdt->max_fds)
 		return 0;
-	bpf_probe_read_kernel(&f, sizeof(f), &fdt->fd[fd]);
+	return &fdt->fd[fd];
+}
+
+/* The file installed at @fd in @t's table, or NULL (fd.bpf.c reads it
+ * without a helper call on its hot paths). */
+static __always_inline struct file *fd_file(struct task_struct *t, __u32 fd)
+{
+	struct file **slot = fd_slot(t, fd);
+	struct file *f = 0;
+
+	if (slot)
+		bpf_probe_read_kernel(&f, sizeof(f), slot);
 	return f;
 }
 

@@ -18,6 +18,50 @@
 #define FMODE_CREATED	    (1u << 20) /* stable since v4.19 */
 #define SWEEP_MAX	    (1u << 20)
 
+/*
+ * bpf_rdonly_cast (6.2) makes a kernel address a read-only, untrusted BTF
+ * pointer: the verifier replaces the call with a move, and loads through
+ * the result are plain loads that fault safely. On the fd hot paths this
+ * replaces bpf_probe_read_kernel, which costs a helper call and an address
+ * check per read (a third of the programs' own time on open/close churn,
+ * by perf). Declared here only: bpftool 7.1's static linker cannot merge a
+ * kfunc extern that several objects reference.
+ */
+extern void *bpf_rdonly_cast(const void *obj__ign, __u32 btf_id) __ksym;
+
+#define ls_cast(type, addr)                                           \
+	((type *)bpf_rdonly_cast((const void *)(unsigned long)(addr), \
+				 bpf_core_type_id_kernel(type)))
+
+/* @f (an address) as a BTF pointer, for plain loads. */
+static __always_inline struct file *file_btf(struct file *f)
+{
+	return ls_cast(struct file, f);
+}
+
+/*
+ * The file at @fd in @t's table, or NULL, read without a helper call: the
+ * slot is read as the one-word struct fd (6.12+: `word`, the file's
+ * address, with flag bits that are 0 in a table).
+ */
+static __always_inline struct file *task_fd_file(struct task_struct *t,
+						 __u32 fd)
+{
+	struct file **addr = fd_slot(t, fd);
+	struct fd *slot = ls_cast(struct fd, addr);
+
+	if (!addr)
+		return 0;
+	if (bpf_core_field_exists(slot->word))
+		return (struct file *)slot->word;
+	return fd_file(t, fd);
+}
+
+static __always_inline struct file *current_fd_file(__u32 fd)
+{
+	return task_fd_file(bpf_get_current_task_btf(), fd);
+}
+
 /* Kernels before 6.13 count file references in f_count. */
 struct file___old {
 	atomic_long_t f_count;
@@ -30,11 +74,12 @@ struct file___old {
  */
 static __always_inline bool file_shared(struct file *f, bool ours)
 {
+	struct file *fb = file_btf(f);
 	long others;
 
-	if (bpf_core_field_exists(f->f_ref))
+	if (bpf_core_field_exists(fb->f_ref))
 		/* file_ref_t stores references - 1; a dead file is < 0. */
-		others = (long)BPF_CORE_READ(f, f_ref.refcnt.counter) + 1;
+		others = (long)fb->f_ref.refcnt.counter + 1;
 	else
 		others = BPF_CORE_READ((struct file___old *)f, f_count.counter);
 	return others - ours > 0;
@@ -66,7 +111,7 @@ static __always_inline void remember_if_shared(const struct ls_obj *o,
 
 	/* After a close, the address may already hold another file: the
 	 * inode must match too. */
-	if (!f || BPF_CORE_READ(f, f_inode, i_ino) != o->ino ||
+	if (!f || file_btf(f)->f_inode->i_ino != o->ino ||
 	    !file_shared(f, ours))
 		return;
 	copy = *o;
@@ -81,9 +126,18 @@ static __always_inline void remember_if_shared(const struct ls_obj *o,
  * process that churns fds, rewrites it in place, and neither pays for a
  * hash-table delete and insert. The record goes with its process.
  *
+ * close(2) is not traced: a syscall tracepoint on it cost a quarter of
+ * the time leakscope added to an open/close loop. A record whose fd no
+ * longer holds its file is found stale instead, and released then: when
+ * the process gets the number again (the kernel hands out the lowest free
+ * number, so a churning process reuses it at once), at exec and exit, and
+ * when the agent syncs a process at a test's END and at the end of the
+ * run (iter_fd_sync). So counts and "late" releases are exact at every
+ * boundary, which is where they are read.
+ *
  * Whoever turns the cookie from the file to 0 releases the record's
- * counts: exactly one of a close and an opener replacing a stale record
- * racing on two CPUs (or two threads closing one fd) wins.
+ * counts: exactly one of the racers (an opener replacing a stale record,
+ * a sync, a sweep) wins.
  */
 static __always_inline bool claim(struct ls_obj *o, __u64 cookie)
 {
@@ -91,42 +145,45 @@ static __always_inline bool claim(struct ls_obj *o, __u64 cookie)
 	       __sync_val_compare_and_swap(&o->cookie, cookie, 0) == cookie;
 }
 
-/* How a record goes: how the fd ended, and whether our own reference to
- * the file is still counted in it. */
-enum fd_end {
-	FD_DIED,    /* with its process: never "released late" */
-	FD_CLOSED,  /* closed, the reference dropped (syscall exit) */
-	FD_CLOSING, /* closed, the reference still held (close entry) */
+/* How a record is released (fd_release's @how). */
+enum {
+	REL_DIED = 0,	      /* with its process */
+	REL_CLOSED = 1,	      /* closed: a reported leak comes back "late" */
+	REL_REMEMBER = 2,     /* the file may live on in a child: keep who
+			       * made it (departed) */
+	REL_CLOSED_SHARED = 3 /* both */
 };
 
-static __always_inline void fd_forget(struct ls_obj_key *k, struct ls_obj *o,
-				      enum fd_end how)
+/* Release the record @o of fd @k->handle. */
+static __always_inline void fd_release(struct ls_obj_key *k, struct ls_obj *o,
+				       __u32 how)
 {
-	bool explicit = how != FD_DIED;
+	bool closed = how & REL_CLOSED;
 	__u64 cookie = o->cookie;
 
-	if (claim(o, cookie)) {
-		if (explicit)
-			remember_if_shared(o, cookie, how == FD_CLOSING);
-		kind_released(o->kind, 0, o->test);
-		if (explicit && (o->flags & LS_OBJ_LEAKED))
-			emit_released(LS_RELEASED_FD, k->tgid, k->handle,
-				      o->test);
-		if (stream_all())
-			emit_fd(LS_EV_FD_CLOSE, o, (__s32)k->handle);
-	}
-	if (!explicit)
-		bpf_map_delete_elem(&objs, k);
+	if (!claim(o, cookie))
+		return;
+	if (how & REL_REMEMBER)
+		remember_if_shared(o, cookie, false);
+	kind_released(o->kind, 0, o->test);
+	if (closed && (o->flags & LS_OBJ_LEAKED))
+		emit_released(LS_RELEASED_FD, k->tgid, k->handle, o->test);
+	if (stream_all())
+		emit_fd(LS_EV_FD_CLOSE, o, (__s32)k->handle);
 }
 
-/* Rewrite @old with @o: the cookie last, so that a reader never takes a
- * half-written record for the new file. */
-static __always_inline void rewrite(struct ls_obj *old, const struct ls_obj *o)
+/* Rewrite @old, the record of fd @k->handle, with @o: the cookie last, so
+ * that a reader never takes a half-written record for the new file. */
+static __always_inline void rewrite(struct ls_obj_key *k, struct ls_obj *old,
+				    const struct ls_obj *o)
 {
 	struct ls_obj tmp = *o;
 
-	if (claim(old, old->cookie)) /* a stale record: its fd was reused */
-		kind_released(old->kind, 0, old->test);
+	/* A stale record: the number was reused, so its fd was closed. A
+	 * new file at the old one's address means the old one is freed:
+	 * nobody else holds it. */
+	fd_release(k, old,
+		   old->cookie == o->cookie ? REL_CLOSED : REL_CLOSED_SHARED);
 	tmp.cookie = 0;
 	*old = tmp;
 	/* An atomic exchange orders the stores before it (BPF has no bare
@@ -141,7 +198,7 @@ static __always_inline void fd_store(struct ls_obj_key *k, struct ls_obj *o,
 	struct ls_obj *old = bpf_map_lookup_elem(&objs, k);
 
 	if (old) {
-		rewrite(old, o);
+		rewrite(k, old, o);
 	} else if (bpf_map_update_elem(&objs, k, o, BPF_NOEXIST)) {
 		/* Another thread entered the number meanwhile. */
 		old = bpf_map_lookup_elem(&objs, k);
@@ -149,7 +206,7 @@ static __always_inline void fd_store(struct ls_obj_key *k, struct ls_obj *o,
 			loss(LS_LOSS_OBJ_TABLE);
 			return;
 		}
-		rewrite(old, o);
+		rewrite(k, old, o);
 	}
 	if (p && k->handle > p->max_fd)
 		p->max_fd = k->handle;
@@ -165,28 +222,30 @@ static __always_inline void fd_record(__u32 tgid, __u32 tid, __u32 fd,
 				      bool may_create, __s32 stack_id)
 {
 	struct ls_obj_key k = { .tgid = tgid, .cls = LS_OBJ_FD, .handle = fd };
+	struct file *fb = file_btf(f);
+	struct inode *inode = fb->f_inode;
 	struct ls_obj o = {};
 
 	o.created_ns = bpf_ktime_get_ns();
 	o.test = p ? p->test : 0;
 	o.cookie = (__u64)f;
 	o.proc_start = p ? p->start_ns : 0;
-	o.ino = BPF_CORE_READ(f, f_inode, i_ino);
+	o.ino = inode->i_ino;
 	o.tid = tid;
 	o.tgid = tgid;
-	o.sub = fd_type_of_mode(BPF_CORE_READ(f, f_inode, i_mode));
+	o.sub = fd_type_of_mode(inode->i_mode);
 	o.kind = o.sub == LS_FD_SOCKET ? LS_KIND_SOCKET : LS_KIND_FD;
 	o.stack_id = stack_id;
-	bpf_get_current_comm(o.comm, sizeof(o.comm));
+	current_comm(o.comm);
 	fd_store(&k, &o, p);
-	if (may_create && (BPF_CORE_READ(f, f_mode) & FMODE_CREATED))
+	if (may_create && (fb->f_mode & FMODE_CREATED))
 		ls_temp_file_created((__u64)f, o.test);
 }
 
 static __always_inline void fd_new(struct ls_sysctx *c, __u32 fd,
 				   bool may_create)
 {
-	struct file *f = fd_file(bpf_get_current_task_btf(), fd);
+	struct file *f = current_fd_file(fd);
 
 	/* NULL: another thread closed it before we looked; the close
 	 * found no entry either, so the two cancel out. */
@@ -221,7 +280,7 @@ source_record(__u32 tgid, __u32 src, struct file *f, struct ls_proc *p)
 		__u64 key = (__u64)f;
 
 		o = bpf_map_lookup_elem(&departed, &key);
-		if (o && o->ino != BPF_CORE_READ(f, f_inode, i_ino))
+		if (o && o->ino != file_btf(f)->f_inode->i_ino)
 			o = 0;
 	}
 	return o;
@@ -240,7 +299,7 @@ static __always_inline void fd_dup(struct ls_sysctx *c, __u32 fd, __u32 src)
 	struct ls_obj_key k = { .tgid = c->tgid,
 				.cls = LS_OBJ_FD,
 				.handle = fd };
-	struct file *f = fd_file(bpf_get_current_task_btf(), fd);
+	struct file *f = current_fd_file(fd);
 	struct ls_proc *p = current_proc(c->tgid);
 	struct ls_obj o, *from;
 
@@ -266,31 +325,8 @@ static __always_inline void fd_closed(__u32 tgid, __u32 fd)
 	struct ls_obj_key k = { .tgid = tgid, .cls = LS_OBJ_FD, .handle = fd };
 	struct ls_obj *o = bpf_map_lookup_elem(&objs, &k);
 
-	if (o && (__u64)fd_file(bpf_get_current_task_btf(), fd) != o->cookie)
-		fd_forget(&k, o, FD_CLOSED);
-}
-
-/*
- * close(2), seen as it enters where the tracepoint exists: the number is
- * still the file's, so no thread can have been given it again, and the
- * record dropped is exactly the file closed (at the exit another thread
- * may have reused the number, and its opener's record raced ours).
- */
-SEC("tracepoint/syscalls/sys_enter_close")
-int sys_enter_close_tp(struct trace_event_raw_sys_enter *ctx)
-{
-	struct ls_obj_key k = { .cls = LS_OBJ_FD };
-	struct ls_obj *o;
-
-	if (!current_watched())
-		return 0;
-	k.tgid = bpf_get_current_pid_tgid() >> 32;
-	k.handle = (__u32)ctx->args[0];
-	o = bpf_map_lookup_elem(&objs, &k);
-	if (o &&
-	    (__u64)fd_file(bpf_get_current_task_btf(), k.handle) == o->cookie)
-		fd_forget(&k, o, FD_CLOSING);
-	return 0;
+	if (o && (__u64)current_fd_file(fd) != o->cookie)
+		fd_release(&k, o, REL_CLOSED_SHARED);
 }
 
 static __always_inline void fd_pair(struct ls_sysctx *c, __u64 uptr)
@@ -304,6 +340,7 @@ static __always_inline void fd_pair(struct ls_sysctx *c, __u64 uptr)
 }
 
 struct sweep_ctx {
+	struct task_struct *task; /* whose fd table (a BTF pointer) */
 	__u32 tgid;
 	__u32 first;
 	__u32 mode;
@@ -313,41 +350,71 @@ static long sweep_one(__u32 i, void *arg)
 {
 	struct sweep_ctx *s = arg;
 	struct ls_obj_key k = { .tgid = s->tgid, .cls = LS_OBJ_FD };
-	struct task_struct *t = bpf_get_current_task_btf();
 	struct ls_obj *o;
-	struct file *f;
+	bool open;
 
 	k.handle = s->first + i;
 	o = bpf_map_lookup_elem(&objs, &k);
 	if (!o)
 		return 0;
-	f = fd_file(t, k.handle);
-	/* Survived exec (no O_CLOEXEC), or reopened by another thread since
-	 * close_range: the record is of a live fd. */
-	if (s->mode != LS_SWEEP_EXIT && (__u64)f == o->cookie)
+	/* Survived exec (no O_CLOEXEC), or reopened by another thread: the
+	 * record is of a live fd. */
+	open = (__u64)task_fd_file(s->task, k.handle) == o->cookie;
+	if (s->mode != LS_SWEEP_EXIT) {
+		if (!open)
+			fd_release(&k, o, REL_CLOSED_SHARED);
 		return 0;
-	if (s->mode == LS_SWEEP_EXIT && f && (__u64)f == o->cookie)
-		remember_if_shared(o, (__u64)f, true);
-	fd_forget(&k, o, s->mode == LS_SWEEP_EXIT ? FD_DIED : FD_CLOSED);
+	}
+	if (open)
+		remember_if_shared(o, o->cookie, true);
+	/* Not open at exit: it was closed before, and is released as such. */
+	fd_release(&k, o, open ? REL_DIED : REL_CLOSED_SHARED);
+	bpf_map_delete_elem(&objs, &k);
 	return 0;
 }
 
-/*
- * Drop the table entries of fds [first, last] of the current process that
- * are gone (exec), all of them (exit, close_range). Runs in the context of
- * the process concerned. Global: verified once, called from proc.bpf.c.
- */
-__noinline int ls_fd_sweep(__u32 tgid, __u32 first, __u32 last, __u32 mode)
+static __always_inline void sweep(struct task_struct *task, __u32 tgid,
+				  __u32 first, __u32 last, __u32 mode)
 {
-	struct sweep_ctx s = { .tgid = tgid, .first = first, .mode = mode };
+	struct sweep_ctx s = {
+		.task = task, .tgid = tgid, .first = first, .mode = mode
+	};
 	__u32 n;
 
 	if (last < first)
-		return 0;
+		return;
 	n = last - first + 1;
 	if (n > SWEEP_MAX)
 		n = SWEEP_MAX;
 	bpf_loop(n, sweep_one, &s, 0);
+}
+
+/*
+ * Release the records of fds [first, last] of the current process whose fd
+ * no longer holds the file (exec, close_range); at exit, drop them all.
+ * Runs in the context of the process concerned. Global: verified once,
+ * called from proc.bpf.c.
+ */
+__noinline int ls_fd_sweep(__u32 tgid, __u32 first, __u32 last, __u32 mode)
+{
+	sweep(bpf_get_current_task_btf(), tgid, first, last, mode);
+	return 0;
+}
+
+/*
+ * Release the records of process @tgid whose fd was closed since; @task
+ * (an address) is its leader, alive. Called by iter_fd_sync at the
+ * boundaries where counts are read.
+ */
+__noinline int ls_fd_sync(__u64 task, __u32 tgid, __u32 max_fd)
+{
+	struct task_struct *t = ls_cast(struct task_struct, task);
+
+	/* A leader that exited before its threads has no table to read:
+	 * every record would look closed. */
+	if (!t || !t->files)
+		return 0;
+	sweep(t, tgid, 0, max_fd, LS_SWEEP_SYNC);
 	return 0;
 }
 
@@ -423,11 +490,6 @@ __noinline int ls_fd_syscall(struct ls_sysctx *c)
 		return 0;
 	case LS_SYS_socketpair:
 		fd_pair(c, c->arg[3]);
-		return 0;
-	case LS_SYS_close:
-		/* Any result but EBADF released the fd (EINTR/EIO too). */
-		if (c->ret != -EBADF)
-			fd_closed(c->tgid, (__u32)c->arg[0]);
 		return 0;
 	case LS_SYS_close_range:
 		if (c->ret != 0 || (c->arg[2] & CLOSE_RANGE_CLOEXEC))

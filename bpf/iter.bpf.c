@@ -129,6 +129,29 @@ int iter_task(struct bpf_iter__task *ctx)
 	return 0;
 }
 
+/*
+ * Release the fd records of each watched process (its leader) whose fd
+ * was closed since: close(2) is not traced (see fd.bpf.c). Writes nothing;
+ * the agent runs it before it reads counts, at END and at the end.
+ */
+SEC("iter/task")
+int iter_fd_sync(struct bpf_iter__task *ctx)
+{
+	struct task_struct *t = ctx->task;
+	struct ls_proc *p;
+	__u32 tgid;
+
+	if (!t || t->pid != t->tgid || !iter_wants(t))
+		return 0;
+	tgid = t->tgid;
+	p = bpf_map_lookup_elem(&procs, &tgid);
+	/* The leader's own address, as the scalar a global function takes. */
+	if (p)
+		ls_fd_sync((__u64)BPF_CORE_READ(t, group_leader), tgid,
+			   p->max_fd);
+	return 0;
+}
+
 /* The bound address of unix socket @sk into @dst; false if unbound. */
 static __always_inline bool unix_addr(struct sock *sk, char *dst)
 {

@@ -83,7 +83,7 @@ static __always_inline void map_insert(struct ls_sysctx *c, struct ls_proc *p,
 		o.tgid = c->tgid;
 		o.kind = LS_KIND_MAPPING;
 		o.stack_id = c->stack_id;
-		bpf_get_current_comm(o.comm, sizeof(o.comm));
+		current_comm(o.comm);
 	}
 	o.cookie = len;
 	o.gen = p->mm_gen;

@@ -201,7 +201,7 @@ static __always_inline int on_exec(__u32 old_pid)
 		on_thread_gone(p, old_pid, tgid, false);
 	p->flags |= LS_PROC_EXECED;
 	auto_test(p);
-	bpf_get_current_comm(p->comm, sizeof(p->comm));
+	current_comm(p->comm);
 	release_mappings(p);
 	if (cfg_level >= LS_LEVEL_FULL)
 		ls_fd_sweep(tgid, 0, p->max_fd, LS_SWEEP_EXEC);

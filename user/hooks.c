@@ -141,9 +141,6 @@ static const long host_nr[LS_SYS_MAX] = {
 #ifdef SYS_socketpair
 	[LS_SYS_socketpair] = SYS_socketpair,
 #endif
-#ifdef SYS_close
-	[LS_SYS_close] = SYS_close,
-#endif
 #ifdef SYS_close_range
 	[LS_SYS_close_range] = SYS_close_range,
 #endif
@@ -455,8 +452,6 @@ int ls_hooks_probe(struct ls_hooks *h, enum ls_level level, bool all)
 		h->sys_tp[s] = h->sys_nr[s] >= 0 &&
 			       tracepoint_exists(h, "syscalls", tp);
 	}
-	h->close_at_enter = h->sys_tp[LS_SYS_close] &&
-			    tracepoint_exists(h, "syscalls", "sys_enter_close");
 	for (int k = 0; k < LS_HOOK_MAX; k++) {
 		for (int i = 0; i < PREF_MAX && prefs[k][i]; i++) {
 			enum ls_attach t = prefs[k][i];
@@ -509,9 +504,6 @@ bool ls_hooks_want_prog(const struct ls_hooks *h, const char *prog)
 
 	if (!strncmp(prog, "iter_", 5) || !strcmp(prog, "ctl"))
 		return true;
-	if (!strcmp(prog, "sys_enter_close_tp"))
-		return h->close_at_enter &&
-		       h->chosen[LS_HOOK_FD_CLOSE] == LS_ATTACH_TRACEPOINT;
 	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
 		size_t sl = strlen(types[i].suffix);
 

@@ -20,7 +20,6 @@ struct ls_hooks {
 	bool avail[LS_HOOK_MAX][LS_ATTACH_MAX];
 	char why[LS_HOOK_MAX][160]; /* when nothing works, why */
 	bool sys_tp[LS_SYS_MAX];    /* syscalls:sys_exit_<name> exists */
-	bool close_at_enter;	    /* syscalls:sys_enter_close exists */
 	long sys_nr[LS_SYS_MAX];    /* host syscall number, -1 if none */
 	char tracefs[PATH_MAX];	    /* "" if unavailable */
 	bool tracefs_mounted;	    /* we mounted it */

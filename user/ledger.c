@@ -209,6 +209,7 @@ static char *end_test(struct ls_ledger *l, struct ls_test *t, uint32_t tgid,
 {
 	size_t first = l->leaks.n_findings;
 
+	ls_verdict_sync_fds(l, t, tgid);
 	set_process_test(l, tgid, 0);
 	ls_u64map_del(&l->running, tgid);
 	t->end_ns = ls_now_ns();

@@ -125,8 +125,6 @@ static int attach_syscalls(struct ls_bpf *b, struct bpf_program *p)
 			note_missing(b, ls_sys_name(sys));
 			continue;
 		}
-		if (sys == LS_SYS_close && b->hooks.close_at_enter)
-			continue; /* sys_enter_close_tp has it */
 		snprintf(tp, sizeof(tp), "sys_exit_%s", ls_sys_name(sys));
 		err = add_link(
 			b, bpf_program__attach_tracepoint(p, "syscalls", tp));
@@ -160,8 +158,6 @@ static int attach_all(struct ls_bpf *b)
 			if (err)
 				set_err(b, "cannot attach %s: %s", name,
 					strerror(-err));
-			else if (!strcmp(name, "sys_enter_close_tp"))
-				b->n_sys_attached++;
 		}
 		if (err)
 			return err;
@@ -536,6 +532,8 @@ static struct bpf_program *iter_prog(struct ls_bpf *b, const char *which)
 		return b->skel->progs.iter_task_file;
 	if (!strcmp(which, "iter_task_vma"))
 		return b->skel->progs.iter_task_vma;
+	if (!strcmp(which, "iter_fd_sync"))
+		return b->skel->progs.iter_fd_sync;
 	return NULL;
 }
 
@@ -604,5 +602,15 @@ int ls_bpf_iterate(struct ls_bpf *b, const char *which, pid_t pid,
 	bpf_link__destroy(link);
 out:
 	b->skel->bss->iter_unfiltered = 0;
+	return err;
+}
+
+int ls_bpf_fd_sync(struct ls_bpf *b, pid_t pid)
+{
+	void *buf = NULL;
+	size_t len = 0;
+	int err = ls_bpf_iterate(b, "iter_fd_sync", pid, false, &buf, &len);
+
+	free(buf);
 	return err;
 }

@@ -121,4 +121,11 @@ int ls_bpf_proc(struct ls_bpf *b, uint32_t tgid, struct ls_proc *out);
 int ls_bpf_iterate(struct ls_bpf *b, const char *which, pid_t pid,
 		   bool unfiltered, void **buf, size_t *len);
 
+/*
+ * Release the fd records of watched process @pid (0: of every watched
+ * process) whose fd was closed since: close(2) is not traced, so counts
+ * and late releases are brought up to date here, before they are read.
+ */
+int ls_bpf_fd_sync(struct ls_bpf *b, pid_t pid);
+
 #endif

@@ -15,7 +15,47 @@
 #include "verdict.h"
 #include "watch.h"
 
-#define MAX_NAP_MS 100
+#define MAX_NAP_MS    100
+#define SYNC_PIDS_MAX 16 /* more holders than this: sync every process */
+
+/* Add @pid to @pids (*n of them) once; false when it is full. */
+static bool add_pid(uint32_t *pids, size_t *n, uint32_t pid)
+{
+	for (size_t i = 0; i < *n; i++)
+		if (pids[i] == pid)
+			return true;
+	if (*n == SYNC_PIDS_MAX)
+		return false;
+	pids[(*n)++] = pid;
+	return true;
+}
+
+void ls_verdict_sync_fds(struct ls_ledger *l, struct ls_test *t, uint32_t tgid)
+{
+	struct ls_bpf *b = &l->w->bpf;
+	uint32_t pids[SYNC_PIDS_MAX];
+	struct ls_test_counts c;
+	size_t n = 0;
+
+	if (l->w->o->level < LS_LEVEL_FULL)
+		return;
+	if (ls_bpf_test_counts(b, t->id, &c) || c.created[LS_KIND_FD] ||
+	    c.created[LS_KIND_SOCKET])
+		add_pid(pids, &n, tgid);
+	for (size_t i = 0; i < l->leaks.n_findings; i++) {
+		const struct ls_finding *f = &l->leaks.findings[i];
+
+		if ((f->kind != LS_KIND_FD && f->kind != LS_KIND_SOCKET) ||
+		    ls_ledger_released_at(l, LS_RELEASED_FD, f->pid, f->fd))
+			continue;
+		if (!add_pid(pids, &n, f->pid)) {
+			ls_bpf_fd_sync(b, 0);
+			return;
+		}
+	}
+	for (size_t i = 0; i < n; i++)
+		ls_bpf_fd_sync(b, (pid_t)pids[i]);
+}
 
 /* Could anything of @t still be alive? False only when the kernel's
  * counters say so and nothing was lost meanwhile. */

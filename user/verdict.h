@@ -12,6 +12,14 @@
 
 #include "ledger.h"
 
+/*
+ * Before test @t of process @tgid ends: release the fd records closed
+ * since (see ls_bpf_fd_sync) of @tgid, if the test made fds, and of each
+ * holder of a reported fd leak not yet released, so that the counts read
+ * next are exact and a leak closed during this test is "late".
+ */
+void ls_verdict_sync_fds(struct ls_ledger *l, struct ls_test *t, uint32_t tgid);
+
 /* Decide test @t's findings and append them to l->leaks. @exclude: a pid
  * that is never a finding (0: none). */
 void ls_verdict(struct ls_ledger *l, struct ls_test *t, int exclude);

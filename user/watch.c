@@ -415,6 +415,8 @@ int ls_watch_conclude(struct ls_watch *w)
 	struct ls_snapshot s;
 	int err;
 
+	if (w->o->level >= LS_LEVEL_FULL)
+		ls_bpf_fd_sync(&w->bpf, 0); /* counts exact for the report */
 	ls_bpf_drain(&w->bpf);
 	err = ls_snapshot_take(&w->bpf, LS_SNAP_TASKS | LS_SNAP_FILES, 0, false,
 			       &s);

@@ -486,7 +486,6 @@ enum ls_attach {
 	X(pipe, FD_NEW)              \
 	X(pipe2, FD_NEW)             \
 	X(socketpair, FD_NEW)        \
-	X(close, FD_CLOSE)           \
 	X(close_range, FD_CLOSE)     \
 	X(dup2, FD_CLOSE)            \
 	X(dup3, FD_CLOSE)            \
