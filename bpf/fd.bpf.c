@@ -154,15 +154,18 @@ enum {
 	REL_CLOSED_SHARED = 3 /* both */
 };
 
-/* Release the record @o of fd @k->handle. */
-static __always_inline void fd_release(struct ls_obj_key *k, struct ls_obj *o,
-				       __u32 how)
+/* Release the record @o of fd @k->handle. Global: verified once, not at
+ * each of its callers (which kept the syscall program's load slow). */
+__noinline int fd_release(struct ls_obj_key *k, struct ls_obj *o, __u32 how)
 {
 	bool closed = how & REL_CLOSED;
-	__u64 cookie = o->cookie;
+	__u64 cookie;
 
+	if (!k || !o)
+		return 0;
+	cookie = o->cookie;
 	if (!claim(o, cookie))
-		return;
+		return 0;
 	if (how & REL_REMEMBER)
 		remember_if_shared(o, cookie, false);
 	kind_released(o->kind, 0, o->test);
@@ -170,6 +173,7 @@ static __always_inline void fd_release(struct ls_obj_key *k, struct ls_obj *o,
 		emit_released(LS_RELEASED_FD, k->tgid, k->handle, o->test);
 	if (stream_all())
 		emit_fd(LS_EV_FD_CLOSE, o, (__s32)k->handle);
+	return 0;
 }
 
 /* Rewrite @old, the record of fd @k->handle, with @o: the cookie last, so
@@ -215,15 +219,19 @@ static __always_inline void fd_store(struct ls_obj_key *k, struct ls_obj *o,
 		emit_fd(LS_EV_FD_OPEN, o, (__s32)k->handle);
 }
 
-/* Record @f, just installed at @fd, as created now by the current thread,
- * inside the process's current test. */
-static __always_inline void fd_record(__u32 tgid, __u32 tid, __u32 fd,
-				      struct file *f, struct ls_proc *p,
-				      bool may_create, __s32 stack_id)
+/*
+ * Record the file at address @f, just installed at @fd, as created now by
+ * the current thread, inside the process's current test. Global (all
+ * scalars): verified once, not at each syscall that makes fds.
+ */
+__noinline int fd_record(__u32 fd, __u64 f, __u32 may_create, __s32 stack_id)
 {
+	__u64 id = bpf_get_current_pid_tgid();
+	__u32 tgid = id >> 32, tid = (__u32)id;
 	struct ls_obj_key k = { .tgid = tgid, .cls = LS_OBJ_FD, .handle = fd };
-	struct file *fb = file_btf(f);
+	struct file *fb = file_btf((struct file *)f);
 	struct inode *inode = fb->f_inode;
+	struct ls_proc *p = current_proc(tgid);
 	struct ls_obj o = {};
 
 	o.created_ns = bpf_ktime_get_ns();
@@ -239,7 +247,8 @@ static __always_inline void fd_record(__u32 tgid, __u32 tid, __u32 fd,
 	current_comm(o.comm);
 	fd_store(&k, &o, p);
 	if (may_create && (fb->f_mode & FMODE_CREATED))
-		ls_temp_file_created((__u64)f, o.test);
+		ls_temp_file_created(f, o.test);
+	return 0;
 }
 
 static __always_inline void fd_new(struct ls_sysctx *c, __u32 fd,
@@ -250,8 +259,7 @@ static __always_inline void fd_new(struct ls_sysctx *c, __u32 fd,
 	/* NULL: another thread closed it before we looked; the close
 	 * found no entry either, so the two cancel out. */
 	if (f)
-		fd_record(c->tgid, c->tid, fd, f, current_proc(c->tgid),
-			  may_create, c->stack_id);
+		fd_record(fd, (__u64)f, may_create, c->stack_id);
 }
 
 /* The record of @f as fd @fd of process @tgid, if it is one. */
@@ -538,16 +546,16 @@ SEC("fentry/fd_install")
 int BPF_PROG(fd_install_fentry, unsigned int fd, struct file *file)
 {
 	__s32 stack_id = -1;
-	__u64 id;
+	__u64 addr = 0;
 
 	if (!current_watched())
 		return 0;
-	id = bpf_get_current_pid_tgid();
 	if (cfg_level >= LS_LEVEL_STACKS)
 		stack_id = ls_user_stack(
 			ctx, PT_REGS_SP_CORE((struct pt_regs *)bpf_task_pt_regs(
 				     bpf_get_current_task_btf())));
-	fd_record(id >> 32, (__u32)id, fd, file, current_proc(id >> 32), true,
-		  stack_id);
+	/* The global function takes the address as a scalar. */
+	bpf_probe_read_kernel(&addr, sizeof(addr), &file);
+	fd_record(fd, addr, true, stack_id);
 	return 0;
 }
