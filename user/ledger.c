@@ -38,6 +38,7 @@ void ls_ledger_free(struct ls_ledger *l)
 {
 	for (size_t i = 0; i < l->n_tests; i++) {
 		free(l->tests[i]->name);
+		ls_verdict_end(l->tests[i]);
 		if (l->tests[i]->allow) {
 			ls_supp_free(l->tests[i]->allow);
 			free(l->tests[i]->allow);
@@ -149,6 +150,7 @@ static char *do_begin(struct ls_ledger *l, struct ls_conn *c,
 	t = new_test(l, q->name, q->name_len, c->acting, 0);
 	if (!t)
 		return NULL;
+	ls_verdict_begin(l, t);
 	err = ls_bpf_test_create(&l->w->bpf, t->id);
 	if (!err)
 		err = set_process_test(l, c->acting, t->id);

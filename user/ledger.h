@@ -35,7 +35,12 @@ struct ls_test {
 	unsigned int suppressed, allowed;
 	struct ls_test_counts counts;  /* the kernel's, read at END */
 	struct ls_suppressions *allow; /* its ALLOW rules, or NULL */
+	/* Its process's open files at BEGIN, taken only once the kernel's
+	 * object table has overflowed (see ls_verdict_begin), else NULL. */
+	struct ls_baseline *fds_at_begin;
 };
+
+struct ls_baseline;
 
 struct ls_ledger {
 	struct ls_watch *w;

@@ -91,6 +91,20 @@ static bool of_test(const struct ls_leftover_ctx *c, const struct ls_origin *o)
 	return (o->flags & LS_ORIGIN_KNOWN) && o->test == c->test;
 }
 
+/*
+ * A thread (@parent: its process) or a child process (@parent: its
+ * parent) that has no record because a kernel table was full (counted in
+ * the losses): started by the test's process since BEGIN, it is the
+ * test's, as only one test runs in a process at a time. The creator and
+ * the stack are unknown.
+ */
+static bool started_by_test(const struct ls_leftover_ctx *c,
+			    const struct ls_iter_task *t, uint32_t parent)
+{
+	return !(t->origin.flags & LS_ORIGIN_KNOWN) && c->test_tgid &&
+	       parent == c->test_tgid && t->start_ns >= c->test_begin_ns;
+}
+
 static enum ls_class alive_class(const struct ls_leftover_ctx *c)
 {
 	return c->test ? LS_CLASS_LEAK : LS_CLASS_ORPHAN;
@@ -127,7 +141,8 @@ static bool task_is_new(const struct ls_leftover_ctx *c,
 	struct ls_origin o = task_origin(c, t);
 
 	if (c->test)
-		return of_test(c, &o);
+		return of_test(c, &o) || (!(o.flags & LS_ORIGIN_KNOWN) &&
+					  started_by_test(c, t, t->ppid));
 	return t->start_ns >= c->t0_ns ||
 	       ((o.flags & LS_ORIGIN_KNOWN) && o.created_ns >= c->t0_ns);
 }
@@ -167,7 +182,8 @@ static int add_threads(const struct ls_leftover_ctx *c,
 		if (t[i].pid == t[i].tgid || t[i].exit_state ||
 		    t[i].tgid == (uint32_t)c->exclude_pid)
 			continue;
-		if (c->test ? !of_test(c, &t[i].origin)
+		if (c->test ? !of_test(c, &t[i].origin) &&
+				      !started_by_test(c, &t[i], t[i].tgid)
 			    : t[i].start_ns < c->t0_ns)
 			continue;
 		f = ls_report_add(r, LS_KIND_THREAD, alive_class(c));
@@ -296,6 +312,15 @@ static bool own_connection(const struct ls_leftover_ctx *c,
 	       !strncmp(x->path2, c->own_sock, sizeof(x->path2));
 }
 
+/* An fd without a record (the object table was full) in the test's
+ * process, not open at its BEGIN: the test opened it. */
+static bool opened_in_test(const struct ls_leftover_ctx *c,
+			   const struct ls_iter_file *x)
+{
+	return c->test_fds && !(x->origin.flags & LS_ORIGIN_KNOWN) &&
+	       x->tgid == c->test_tgid && !file_in_baseline(c->test_fds, x);
+}
+
 /* Does @x count? The whole watch: anything not from the baseline or
  * brought in by a process that moved in (a creation record beats the
  * baseline: anon inodes share one inode, and a
@@ -306,7 +331,7 @@ static bool fd_counts(const struct ls_leftover_ctx *c,
 	if (x->tgid == (uint32_t)c->exclude_pid || own_connection(c, x))
 		return false;
 	if (c->test)
-		return of_test(c, &x->origin);
+		return of_test(c, &x->origin) || opened_in_test(c, x);
 	if ((x->origin.flags & LS_ORIGIN_BROUGHT) ||
 	    (!(x->origin.flags & LS_ORIGIN_KNOWN) &&
 	     file_in_baseline(c->base, x))) {

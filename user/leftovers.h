@@ -50,7 +50,11 @@ struct ls_leftover_ctx {
 	void *names_ctx;
 
 	/* One test's verdict instead of the whole watch's: */
-	uint64_t test;	      /* 0: the whole watch */
+	uint64_t test;	    /* 0: the whole watch */
+	uint32_t test_tgid; /* the process that runs it */
+	uint64_t test_begin_ns;
+	const struct ls_baseline
+		*test_fds;    /* its process's at BEGIN, or NULL */
 	int exclude_pid;      /* not a finding: the process that sent END */
 	const char *own_sock; /* connections to this unix path are ours */
 };

@@ -110,6 +110,9 @@ static int collect(struct ls_ledger *l, struct ls_test *t, int exclude,
 		.test_name = ls_ledger_test_name,
 		.names_ctx = l,
 		.test = t->id,
+		.test_tgid = t->tgid,
+		.test_begin_ns = t->begin_ns,
+		.test_fds = t->fds_at_begin,
 		.exclude_pid = exclude,
 		.own_sock = l->sock_path,
 	};
@@ -220,6 +223,33 @@ static void keep_findings(struct ls_ledger *l, struct ls_test *t,
 	}
 }
 
+void ls_verdict_begin(struct ls_ledger *l, struct ls_test *t)
+{
+	uint64_t losses[LS_LOSS_MAX];
+	struct ls_snapshot s;
+
+	if (l->w->o->level < LS_LEVEL_FULL ||
+	    ls_bpf_losses(&l->w->bpf, losses) || !losses[LS_LOSS_OBJ_TABLE] ||
+	    ls_snapshot_take(&l->w->bpf, LS_SNAP_FILES, t->tgid, false, &s))
+		return;
+	t->fds_at_begin = calloc(1, sizeof(*t->fds_at_begin));
+	if (t->fds_at_begin) {
+		ls_baseline_init(t->fds_at_begin);
+		if (ls_baseline_add_files(t->fds_at_begin, &s))
+			ls_verdict_end(t); /* out of memory: as without */
+	}
+	ls_snapshot_free(&s);
+}
+
+void ls_verdict_end(struct ls_test *t)
+{
+	if (!t->fds_at_begin)
+		return;
+	ls_baseline_free(t->fds_at_begin);
+	free(t->fds_at_begin);
+	t->fds_at_begin = NULL;
+}
+
 void ls_verdict(struct ls_ledger *l, struct ls_test *t, int exclude)
 {
 	size_t first = l->leaks.n_findings;
@@ -249,6 +279,7 @@ void ls_verdict(struct ls_ledger *l, struct ls_test *t, int exclude)
 	}
 	keep_findings(l, t, &found);
 	ls_report_free(&found);
+	ls_verdict_end(t);
 	/* While the runner lives: its maps make sense of the addresses. */
 	ls_stacks_attach(l->w->sym, &l->w->bpf, &l->leaks, first);
 }

@@ -20,6 +20,16 @@
  */
 void ls_verdict_sync_fds(struct ls_ledger *l, struct ls_test *t, uint32_t tgid);
 
+/*
+ * At BEGIN of test @t: once the kernel's object table has overflowed, fds
+ * may go unrecorded; note the open files of the test's process, so that
+ * its verdict can still charge it with the unrecorded ones it opened.
+ */
+void ls_verdict_begin(struct ls_ledger *l, struct ls_test *t);
+
+/* Free what ls_verdict_begin took (after the verdict; idempotent). */
+void ls_verdict_end(struct ls_test *t);
+
 /* Decide test @t's findings and append them to l->leaks. @exclude: a pid
  * that is never a finding (0: none). */
 void ls_verdict(struct ls_ledger *l, struct ls_test *t, int exclude);
