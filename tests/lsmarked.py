@@ -320,6 +320,19 @@ def live_run(tmp_path, args, script):
 WAIT = 'echo "SOCK=$LEAKSCOPE_SOCK"\n{body}\nread line\nexit 0\n'
 
 
+# Python for a CMD that marks its own tests: `ask(KEY, line)` sends one
+# request line and prints KEY=<the reply> for parse().
+ASK_PRELUDE = r"""
+import os, socket
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.connect(os.environ["LEAKSCOPE_SOCK"])
+f = s.makefile("rb")
+def ask(key, line):
+    s.sendall(line)
+    print(key + "=" + f.readline().decode().rstrip("\n"), flush=True)
+"""
+
+
 def connect(path):
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     s.settimeout(10)

@@ -581,14 +581,7 @@ def test_regression_fd_reuse_race_hides_leaks(tmp_path, storm_bin):
 # the object table before the first test. Test kept opens a file and keeps
 # it; test before-kept ends with a file that was open at its BEGIN; test
 # clean opens and closes one.
-UNRECORDED = r"""
-import os, socket
-s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-s.connect(os.environ["LEAKSCOPE_SOCK"])
-f = s.makefile("rb")
-def ask(key, line):
-    s.sendall(line)
-    print(key + "=" + f.readline().decode().rstrip("\n"), flush=True)
+UNRECORDED = lsmarked.ASK_PRELUDE + r"""
 early = open("/etc/hostname")
 ask("BEGIN_BEFORE", b"BEGIN before-kept\n")
 ask("END_BEFORE", b"END before-kept passed\n")
@@ -627,14 +620,8 @@ def test_overflow_unrecorded_fd_still_charged(run_ls):
 
 # CMD under --max-threads 16: test many-threads starts 24 threads that
 # wait, and ends with them running; then they are let go.
-UNRECORDED_THREADS = r"""
-import os, socket, threading
-s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-s.connect(os.environ["LEAKSCOPE_SOCK"])
-f = s.makefile("rb")
-def ask(key, line):
-    s.sendall(line)
-    print(key + "=" + f.readline().decode().rstrip("\n"), flush=True)
+UNRECORDED_THREADS = lsmarked.ASK_PRELUDE + r"""
+import threading
 go = threading.Event()
 ask("BEGIN", b"BEGIN many-threads\n")
 ts = [threading.Thread(target=go.wait) for _ in range(24)]

@@ -12,9 +12,10 @@ import subprocess
 
 import pytest
 
-from lsmarked import (MIB, SETPRIV, WAIT, _attach, ask, assert_findings,
-                      assert_run_ok, connect, harness_run, live_run, num,
-                      one, parse, show, verdict, with_class, write_script)
+from lsmarked import (ASK_PRELUDE, MIB, SETPRIV, WAIT, _attach, ask,
+                      assert_findings, assert_run_ok, connect, harness_run,
+                      live_run, num, one, parse, show, verdict, with_class,
+                      write_script)
 from lstest import LEAKSCOPE
 
 # ------------------------------------------- leakscope bugs (regressions)
@@ -168,16 +169,10 @@ def test_regression_socket_group_under_umask_027(tmp_path, harness):
 # CMD: test child-fd forks a child that opens a file and stays; test
 # closer tells the child to close it, waits until it has, and ends. Pipes
 # are made before the first BEGIN, so they belong to no test.
-CHILD_CLOSES_LATER = r"""
-import os, socket, signal
+CHILD_CLOSES_LATER = ASK_PRELUDE + r"""
+import signal
 cmd_r, cmd_w = os.pipe()
 ack_r, ack_w = os.pipe()
-s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-s.connect(os.environ["LEAKSCOPE_SOCK"])
-f = s.makefile("rb")
-def ask(key, line):
-    s.sendall(line)
-    print(key + "=" + f.readline().decode().rstrip("\n"), flush=True)
 ask("BEGIN_A", b"BEGIN child-fd\n")
 pid = os.fork()
 if pid == 0:
