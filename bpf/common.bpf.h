@@ -162,7 +162,7 @@ extern struct counters_map evcounts SEC(".maps");
 
 /* Scratch space for building temp paths (too big for the stack). */
 struct scratch {
-	char buf[1024]; /* paths are built in the middle; see temp.bpf.c */
+	char buf[2048]; /* paths are built in the middle; see temp.bpf.c */
 };
 struct scratch_map {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);

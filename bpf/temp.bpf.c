@@ -14,8 +14,15 @@
 #include "common.bpf.h"
 
 #define AT_REMOVEDIR 0x200
-#define WALK_STEPS   24
-#define BUF_MID	     256 /* relative paths are built to end here */
+#define WALK_STEPS   64
+/* The scratch buffer (2048 bytes): the part below the root is built
+ * backwards to end at BUF_MID, the user's string goes after it; a path is
+ * at most LS_TEMP_PATH_LEN - 1 bytes, and the masks keep every access
+ * inside the buffer for the verifier. */
+#define BUF_MID	  1023
+#define POS_MASK  1023 /* positions before BUF_MID */
+#define START_MAX (BUF_MID + 1)
+#define UPATH_MAX 1023 /* the user's string, NUL included */
 
 static __always_inline struct mount *real_mount(struct vfsmount *mnt)
 {
@@ -75,9 +82,9 @@ static long walk_step(__u32 i, void *arg)
 		w->flags |= LS_TEMP_TRUNC; /* keep walking to find the root */
 	} else if (len) {
 		pos -= len + 1;
-		bpf_probe_read_kernel(&buf[(pos + 1) & 511], len & 255,
+		bpf_probe_read_kernel(&buf[(pos + 1) & POS_MASK], len & 255,
 				      BPF_CORE_READ(d, d_name.name));
-		buf[pos & 511] = '/';
+		buf[pos & POS_MASK] = '/';
 		w->pos = pos;
 	}
 	w->d = (__u64)parent;
@@ -136,6 +143,7 @@ struct side {
 	__s32 root;
 	__u32 flags;
 	__u32 start; /* offset of the relative path in the scratch buffer */
+	__u32 end;   /* offset of its terminating NUL */
 	__u32 abs;
 };
 
@@ -162,6 +170,7 @@ static __always_inline bool resolve(int dfd, __u64 upath, char *buf,
 	struct vfsmount *mnt;
 	struct dentry *d;
 	char first = 0;
+	long n;
 
 	s->flags = 0;
 	s->root = -1;
@@ -184,22 +193,38 @@ static __always_inline bool resolve(int dfd, __u64 upath, char *buf,
 	}
 	/* "base" + "/" + user string, contiguous from s->start. */
 	buf[BUF_MID] = '/';
-	if (bpf_probe_read_user_str(&buf[BUF_MID + 1], 255, (void *)upath) >=
-	    255)
+	n = bpf_probe_read_user_str(&buf[BUF_MID + 1], UPATH_MAX,
+				    (void *)upath);
+	if (n >= UPATH_MAX)
 		s->flags |= LS_TEMP_TRUNC;
+	s->end = BUF_MID + (n > 0 ? n : 1);
 	if (s->start == BUF_MID && s->root >= 0)
 		s->start = BUF_MID + 1;
 	return true;
 }
 
-static __always_inline void copy_side(char *dst, const struct side *s,
+/* Where a path built in @buf starts (<= START_MAX: reading a whole
+ * LS_TEMP_PATH_LEN from there stays in the buffer). */
+static __always_inline const char *path_at(const char *buf, __u32 start)
+{
+	return &buf[start <= START_MAX ? start : START_MAX];
+}
+
+/* Copy the path of @s into @dst; a path that does not fit is cut and
+ * flagged (LS_TEMP_TRUNC), never cut silently. */
+static __always_inline void copy_side(char *dst, struct side *s,
 				      const char *buf, __u64 upath)
 {
-	if (s->abs)
-		bpf_probe_read_user_str(dst, LS_TEMP_PATH_LEN, (void *)upath);
-	else
+	if (s->abs) {
+		if (bpf_probe_read_user_str(dst, LS_TEMP_PATH_LEN,
+					    (void *)upath) >= LS_TEMP_PATH_LEN)
+			s->flags |= LS_TEMP_TRUNC;
+	} else {
 		bpf_probe_read_kernel(dst, LS_TEMP_PATH_LEN,
-				      &buf[s->start & 511]);
+				      path_at(buf, s->start));
+		if (s->end - s->start >= LS_TEMP_PATH_LEN)
+			s->flags |= LS_TEMP_TRUNC;
+	}
 	dst[LS_TEMP_PATH_LEN - 1] = 0;
 }
 
@@ -231,11 +256,11 @@ static __always_inline void path_event(struct ls_sysctx *c, __u32 type, int dfd,
 		return;
 	e->dev = 0;
 	e->ino = 0;
+	copy_side(e->path, &s, buf, upath);
 	e->flags = s.flags | dir;
 	e->root_idx = s.root;
 	e->flags2 = 0;
 	e->root2_idx = -1;
-	copy_side(e->path, &s, buf, upath);
 	e->path2[0] = 0;
 	note_trunc(s.flags);
 	emit_submit(e);
@@ -261,17 +286,17 @@ static __always_inline void rename_event(struct ls_sysctx *c, int odfd,
 		return;
 	e->dev = 0;
 	e->ino = 0;
-	e->flags = a.flags;
 	e->root_idx = ra ? a.root : -1;
 	e->path[0] = 0;
 	if (ra)
 		copy_side(e->path, &a, buf, old);
+	e->flags = a.flags;
 	rb = resolve(ndfd, new, buf, &b);
-	e->flags2 = b.flags | (flags & RENAME_EXCHANGE ? LS_TEMP_EXCHANGE : 0);
 	e->root2_idx = rb ? b.root : -1;
 	e->path2[0] = 0;
 	if (rb)
 		copy_side(e->path2, &b, buf, new);
+	e->flags2 = b.flags | (flags & RENAME_EXCHANGE ? LS_TEMP_EXCHANGE : 0);
 	note_trunc(a.flags | b.flags);
 	if (ra || rb)
 		emit_submit(e);
@@ -348,7 +373,8 @@ __noinline int ls_temp_file_created(__u64 file, __u64 test)
 	e->root_idx = root;
 	e->flags2 = 0;
 	e->root2_idx = -1;
-	bpf_probe_read_kernel(e->path, LS_TEMP_PATH_LEN, &buf[start & 511]);
+	/* The walk builds at most BUF_MID bytes: the path fits. */
+	bpf_probe_read_kernel(e->path, LS_TEMP_PATH_LEN, path_at(buf, start));
 	e->path[LS_TEMP_PATH_LEN - 1] = 0;
 	e->path2[0] = 0;
 	note_trunc(flags);

@@ -19,9 +19,9 @@
 #endif
 
 #define LS_COMM_LEN	   16
-#define LS_PATH_LEN	   256 /* paths in iterator records (bpf_d_path) */
-#define LS_TEMP_PATH_LEN   256 /* temp-file paths, relative to their root */
-#define LS_ARGV_LEN	   256 /* exec argv, NUL-separated, truncated */
+#define LS_PATH_LEN	   256	/* paths in iterator records (bpf_d_path) */
+#define LS_TEMP_PATH_LEN   1024 /* temp-file paths, relative to their root */
+#define LS_ARGV_LEN	   256	/* exec argv, NUL-separated, truncated */
 #define LS_CGROUP_PATH_LEN 256
 #define LS_MAX_TEMP_ROOTS  16
 #define LS_SYS_TABLE_LEN   512 /* syscall numbers the dispatcher knows */

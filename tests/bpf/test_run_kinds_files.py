@@ -166,3 +166,46 @@ def test_cgroup_with_a_daemon_inside(run_ls):
         daemon_process(report, fs, [WORKLOAD, "cgroup-daemon"]),
         check_cgroup_finding(report, fs, d),
     ])
+
+
+# ---------------------------------------------------- long temp paths
+
+# CMD: makes DEPTH directories of 60-byte names below argv[1], the first
+# with mkdir(2) on its absolute path, the rest relative to the one before
+# (chdir), and leaves a file in the deepest; prints its path.
+LONG_PATH = r"""
+import os, sys
+os.chdir(sys.argv[1])
+for i in range(int(sys.argv[2])):
+    name = "d%02d" % i + "x" * 57
+    os.mkdir(name)
+    os.chdir(name)
+open("left-behind", "w").close()
+print("FILE=" + os.path.join(os.getcwd(), "left-behind"), flush=True)
+"""
+
+
+@pytest.mark.parametrize("depth", [12, 20])
+def test_temp_long_path(run_ls, tmp_path, depth):
+    """A temp file ~750 or ~1230 bytes below its temp root: the first is
+    reported with its whole path and nothing lost; the second does not fit
+    (paths are kept up to 1023 bytes below the root), which is counted
+    as path_truncated and lowers the confidence, never cut silently."""
+    res = run_ls([], ["/usr/bin/python3", "-c", LONG_PATH, str(tmp_path),
+                      str(depth)])
+    path = one(facts(res.stdout), "FILE")
+    below_root = len(os.path.relpath(path, "/tmp"))
+    try:
+        if below_root < 1024:
+            assert_run_ok(res)
+            files = [f["path"] for f in of_kind(res.report, "tempfile")
+                     if f["type"] == "file"]
+            assert files == [path], files
+        else:
+            assert res.rc == 0, res.stderr
+            losses = res.report["losses"]
+            assert losses["path_truncated"] > 0, losses
+            assert losses["confidence"] == "reduced", losses
+    finally:
+        shutil.rmtree(os.path.join(str(tmp_path), "d00" + "x" * 57))
+    assert (depth == 12) == (below_root < 1024), below_root
