@@ -1,0 +1,223 @@
+"""analysis.py - what bench.py's numbers mean: the levels measured, the
+targets of issue 4 (ratios of medians against untraced, absolute limits),
+and the comparison table with each target marked PASS or FAIL.
+
+Imported by bench.py; holds no state of a run (each function gets the
+Bench whose samples it reads).
+"""
+import statistics
+
+FD_CHURN = ("open", "socket", "pipe")
+# Workloads run outside the watched cgroup, and the workload each runs.
+OUTSIDE = {"outside-open": "open", "outside-fork": "fork"}
+
+# leakscope's levels: (tool name, extra options). The default is run
+# without --level, so the default is what is measured.
+LEVELS = [("leakscope snapshot", ["--level", "snapshot"]),
+          ("leakscope full (default)", []),
+          ("leakscope stacks", ["--level", "stacks"])]
+LS_SNAPSHOT, LS_DEFAULT, LS_STACKS = (name for name, _ in LEVELS)
+
+# Targets of issue 4 (ratios of medians vs untraced; absolute otherwise).
+TARGETS = {}
+for w in FD_CHURN:
+    TARGETS[(w, LS_DEFAULT)] = 1.25
+    TARGETS[(w, LS_SNAPSHOT)] = 1.03
+for w in ("fork", "thread"):
+    TARGETS[(w, LS_DEFAULT)] = 1.05
+    TARGETS[(w, LS_SNAPSHOT)] = 1.05
+TARGETS[("realistic", LS_DEFAULT)] = 1.03
+TARGETS[("realistic", LS_SNAPSHOT)] = 1.03
+ROUNDTRIP_MAX_NS = 200e3
+RSS_MAX_KIB = 16 * 1024
+STARTUP_MAX_MS = 300.0
+OUTSIDE_SLACK = 0.02
+
+
+def median(xs):
+    return statistics.median(xs) if xs else None
+
+
+
+def fmt_value(ns, kind):
+    if ns is None:
+        return "-"
+    if kind == "realistic":
+        return "%.2f s" % (ns / 1e9)
+    if kind == "roundtrip":
+        return "%.1f µs" % (ns / 1e3)
+    if ns >= 1e6:
+        return "%.2f ms" % (ns / 1e6)
+    if ns >= 1e4:
+        return "%.1f µs" % (ns / 1e3)
+    return "%.0f ns" % ns
+
+
+def fmt_range(lo, hi, kind):
+    if lo is None:
+        return "-"
+    if kind in ("realistic", "roundtrip"):
+        return "%s–%s" % (fmt_value(lo, kind).split()[0], fmt_value(hi, kind))
+    return "%s–%s" % (fmt_value(lo, kind), fmt_value(hi, kind))
+
+
+def analyse(b):
+    rows, checks = [], []
+    floors = {}
+    for w, kind, tools in b.items:
+        def vals(tool):
+            return [s["ns_per_op"] for s in b.samples
+                    if s["workload"] == w and s["tool"] == tool and not s["error"]]
+        base = vals("untraced")
+        bmed = median(base)
+        if base and bmed:
+            floors[w] = (max(base) - min(base)) / bmed
+        for tool in tools:
+            xs = vals(tool)
+            row = {"workload": w, "kind": kind, "tool": tool, "n_samples": len(xs),
+                   "median_ns": median(xs), "min_ns": min(xs) if xs else None,
+                   "max_ns": max(xs) if xs else None, "ratio": None,
+                   "target": None, "target_text": "", "verdict": "", "note": ""}
+            if (w, tool) in b.na:
+                row["note"] = b.na[(w, tool)]
+            if xs and bmed and tool != "untraced" and kind != "roundtrip":
+                row["ratio"] = row["median_ns"] / bmed
+            # losses reported by leakscope during these runs
+            losses = {}
+            for s in b.samples:
+                if s["workload"] == w and s["tool"] == tool and s.get("report"):
+                    for k, v in s["report"]["losses"].items():
+                        losses[k] = losses.get(k, 0) + v
+            if losses and not row["note"]:
+                row["note"] = "losses: " + ", ".join("%s=%d" % kv for kv in sorted(losses.items()))
+            row["losses"] = losses
+            # targets
+            if kind == "roundtrip":
+                row["target"] = ROUNDTRIP_MAX_NS
+                row["target_text"] = "≤%d µs" % (ROUNDTRIP_MAX_NS / 1e3)
+                if xs:
+                    row["verdict"] = "PASS" if row["median_ns"] <= ROUNDTRIP_MAX_NS else "FAIL"
+            elif kind == "outside" and tool.startswith("leakscope") and w in floors:
+                row["target"] = 1 + floors[w] + OUTSIDE_SLACK
+                row["target_text"] = "≤%.2f× (floor %.1f%% + 2%%)" % (row["target"], floors[w] * 100)
+            elif (w, tool) in TARGETS:
+                row["target"] = TARGETS[(w, tool)]
+                row["target_text"] = "≤%.2f×" % row["target"]
+            if kind != "roundtrip" and row["target"] is not None:
+                if row["ratio"] is None:
+                    row["verdict"] = "n/a"
+                else:
+                    row["verdict"] = "PASS" if row["ratio"] <= row["target"] else "FAIL"
+            rows.append(row)
+        # always cheaper than bpftrace doing less
+        if kind in ("micro", "realistic", "outside"):
+            by = {r["tool"]: r for r in rows if r["workload"] == w}
+            bt = by.get("bpftrace", {}).get("ratio")
+            for lvl in (LS_DEFAULT, LS_SNAPSHOT):
+                lr = by.get(lvl, {}).get("ratio")
+                if bt is not None and lr is not None:
+                    checks.append({"name": "%s: %s cheaper than bpftrace" % (w, lvl),
+                                   "value": "%.2f× vs %.2f×" % (lr, bt),
+                                   "target": "< bpftrace",
+                                   "verdict": "PASS" if lr < bt else "FAIL"})
+    # the agent's own cost
+    for tool, _ in LEVELS:
+        # `run` only: attach's start-up ends at watching, not at CMD's exec
+        ss = [s for s in b.samples if s["tool"] == tool and s.get("agent")
+              and s["workload"] not in OUTSIDE]
+        if not ss:
+            continue
+        st = [s["agent"]["startup_ms"] for s in ss if s["agent"].get("startup_ms") is not None]
+        if st:
+            checks.append({"name": "agent start-up, %s (median of %d runs, max %.0f ms)"
+                           % (tool, len(st), max(st)),
+                           "value": "%.0f ms" % median(st), "target": "≤%d ms" % STARTUP_MAX_MS,
+                           "verdict": "PASS" if median(st) <= STARTUP_MAX_MS else "FAIL"})
+        real = [s["agent"]["max_rss_kib"] for s in ss
+                if s["workload"] == "realistic" and s["agent"].get("max_rss_kib")]
+        if real:
+            checks.append({"name": "agent peak RSS on the realistic load, %s" % tool,
+                           "value": "%.1f MiB" % (max(real) / 1024), "target": "≤16 MiB",
+                           "verdict": "PASS" if max(real) <= RSS_MAX_KIB else "FAIL"})
+        every = [s["agent"]["max_rss_kib"] for s in ss if s["agent"].get("max_rss_kib")]
+        if every:
+            checks.append({"name": "agent peak RSS over all %s runs (for information)" % tool,
+                           "value": "%.1f MiB" % (max(every) / 1024), "target": "",
+                           "verdict": ""})
+    if b.tests:
+        t = b.tests
+        a = t.get("agent") or {}
+        checks.append({"name": "tests %d: verdicts name exactly the %d leaking tests"
+                       % (t["n"], t["expected_leaking"]),
+                       "value": "%.1f s wall%s" % (t["wall_s"], "; " + "; ".join(t["problems"])
+                                                   if t["problems"] else ""),
+                       "target": "exact", "verdict": t["verdict"]})
+        if a.get("max_rss_kib"):
+            checks.append({"name": "agent peak RSS during tests %d (for information)" % t["n"],
+                           "value": "%.1f MiB" % (a["max_rss_kib"] / 1024), "target": "",
+                           "verdict": ""})
+    return rows, checks, floors
+
+
+def print_table(rows, checks, floors, b, elapsed):
+    head = ["workload", "tool", "median/op", "min–max", "ratio", "target", "result"]
+    lines = []
+    for r in rows:
+        if r["n_samples"] == 0:
+            med, rng, ratio = "n/a", "", ""
+        else:
+            med = fmt_value(r["median_ns"], r["kind"])
+            rng = fmt_range(r["min_ns"], r["max_ns"], r["kind"])
+            ratio = "%.2f×" % r["ratio"] if r["ratio"] is not None else (
+                "1.00×" if r["tool"] == "untraced" else "")
+        tool = r["tool"]
+        if r["kind"] == "outside" and tool != "untraced":
+            tool = ("attach " + tool[len("leakscope "):]) if tool.startswith("leakscope") \
+                else tool + " (other cgroup)"
+        lines.append([r["workload"], tool, med, rng, ratio, r["target_text"],
+                      r["verdict"] + ((" " if r["verdict"] else "") + "(" + r["note"] + ")"
+                                      if r["note"] else "")])
+    widths = [max(len(x[i]) for x in lines + [head]) for i in range(len(head) - 1)]
+    out = []
+
+    def emit(cols):
+        out.append(" | ".join(c.ljust(widths[i]) if i < len(widths) else c
+                              for i, c in enumerate(cols)).rstrip())
+    emit(head)
+    out.append("-+-".join("-" * w for w in widths) + "-+-" + "-" * 10)
+    prev = None
+    for r, l in zip(rows, lines):
+        if prev is not None and r["workload"] != prev:
+            out.append("")
+        prev = r["workload"]
+        emit(l)
+    print("leakscope overhead: %d repetition(s), interleaved; ratio = median / "
+          "median untraced" % b.args.reps)
+    print("\n".join(out))
+    if floors:
+        print("\nnoise floor (untraced (max-min)/median): " + ", ".join(
+            "%s %.1f%%" % (w, f * 100) for w, f in floors.items()))
+    if b.realistic_skipped:
+        print("realistic: skipped (%s)" % b.realistic_skipped)
+    if checks:
+        print()
+        w = max(len(c["name"]) for c in checks)
+        for c in checks:
+            print(("%s  %s  %s  %s" % (c["name"].ljust(w), c["value"],
+                                       c["target"], c["verdict"])).rstrip())
+    verdicts = [r["verdict"] for r in rows if r["verdict"] in ("PASS", "FAIL", "n/a")] + \
+        [c["verdict"] for c in checks if c["verdict"]]
+    npass, nfail, nna = (verdicts.count(v) for v in ("PASS", "FAIL", "n/a"))
+    if b.warnings:
+        print("\nwarnings:")
+        for w in b.warnings:
+            print("  " + w)
+    if b.errors:
+        print("\ntool errors:")
+        for e in b.errors:
+            print("  " + e)
+    correct = b.tests["verdict"] if b.tests else "not run"
+    print("\nbench: targets met %d of %d (%d not met, %d not measured); "
+          "correctness %s; tool errors %d; %.0f s" % (
+              npass, npass + nfail + nna, nfail, nna, correct, len(b.errors),
+              elapsed))
