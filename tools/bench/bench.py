@@ -10,7 +10,10 @@ teardown of whatever wraps it are not in the number. Every workload runs
 untraced and under each tool, interleaved (A B C A B C ...; the order
 rotates every repetition) because the machine is noisy; the table gives the
 median, min-max and the ratio of medians against the untraced runs of the
-same invocation, with the issue's targets marked PASS or FAIL.
+same invocation, with the issue's targets marked PASS or FAIL. A run
+starts only once everything of the one before has exited: leakscope's
+helper that detaches its syscall tracepoints outlives it by seconds, and
+would tax the next run.
 
   open socket pipe fork thread mmap   syscall churn in the watched process
   realistic      python3 -m test ... (Debian's libpython3.11-testsuite)
@@ -228,7 +231,34 @@ class Bench:
         except subprocess.TimeoutExpired:
             out, err = self.stop_group(p, (signal.SIGTERM, 5))[1:3]
             return None, None, time.monotonic() - t0, out, err
-        return p.returncode, parse_output(out), time.monotonic() - t0, out, err
+        wall = time.monotonic() - t0
+        self.wait_session_gone(p.pid)
+        return p.returncode, parse_output(out), wall, out, err
+
+    @staticmethod
+    def wait_session_gone(sid, limit=30.0):
+        """Wait until nothing of session @sid runs: leakscope hands the
+        detaching of its syscall tracepoints to a helper that outlives it
+        by seconds, and the next run measured meanwhile would pay for
+        tracepoints still attached."""
+        deadline = time.monotonic() + limit
+        while time.monotonic() < deadline:
+            alive = False
+            for pid in os.listdir("/proc"):
+                if not pid.isdigit():
+                    continue
+                try:
+                    with open("/proc/%s/stat" % pid) as f:
+                        stat = f.read()
+                except OSError:
+                    continue
+                # Fields after "(comm)": state ppid pgrp session ...
+                if int(stat.rsplit(")", 1)[1].split()[3]) == sid:
+                    alive = True
+                    break
+            if not alive:
+                return
+            time.sleep(0.05)
 
     @staticmethod
     def stop_group(p, *steps):
@@ -351,7 +381,9 @@ class Bench:
         """SIGINT @p's session (bpftrace, leakscope attach); a second
         SIGINT 10 s later, SIGKILL 5 s after that. (exit code, stdout,
         stderr, signals it took)."""
-        return self.stop_group(p, (signal.SIGINT, 10), (signal.SIGINT, 5))
+        res = self.stop_group(p, (signal.SIGINT, 10), (signal.SIGINT, 5))
+        self.wait_session_gone(p.pid)
+        return res
 
     @staticmethod
     def wait_line(p, stream, needle, timeout):
