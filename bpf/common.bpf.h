@@ -250,6 +250,26 @@ static __always_inline void kind_created(__u32 kind, __u64 bytes, __u64 test)
 			   __sync_add_and_fetch(&s->bytes_cur, bytes));
 }
 
+/* One object of @kind released and another made in its place, in the same
+ * test: created and released both count, the current count stays. */
+static __always_inline void kind_replaced(__u32 kind, __u64 test)
+{
+	struct ls_kind_stats *s = kind_stats(kind);
+	struct ls_test_counts *t;
+
+	if (s) {
+		__sync_fetch_and_add(&s->created, 1);
+		__sync_fetch_and_add(&s->released, 1);
+	}
+	if (!test || kind >= LS_KIND_MAX)
+		return;
+	t = bpf_map_lookup_elem(&tstats, &test);
+	if (!t)
+		return;
+	__sync_fetch_and_add(&t->created[kind], 1);
+	__sync_fetch_and_add(&t->released[kind], 1);
+}
+
 static __always_inline void kind_released_n(__u32 kind, __u64 n, __u64 bytes,
 					    __u64 test)
 {

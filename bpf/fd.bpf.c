@@ -86,12 +86,19 @@ static __always_inline bool file_shared(struct file *f, bool ours)
 }
 
 static __always_inline void emit_fd(__u32 type, const struct ls_obj *o,
-				    __s32 fd)
+				    __u32 holder, __s32 fd)
 {
 	struct ls_ev_fd *e = emit_reserve(sizeof(*e), type, o->test);
 
 	if (!e)
 		return;
+	/* A close may be found by the agent's sync: the event is the
+	 * holder's, named by the record, not the finder's. */
+	if (type == LS_EV_FD_CLOSE) {
+		e->h.tgid = holder;
+		e->h.tid = holder;
+		__builtin_memcpy(e->h.comm, o->comm, LS_COMM_LEN);
+	}
 	e->fd = fd;
 	e->fd_type = o->sub;
 	e->ino = o->ino;
@@ -147,15 +154,17 @@ static __always_inline bool claim(struct ls_obj *o, __u64 cookie)
 
 /* How a record is released (fd_release's @how). */
 enum {
-	REL_DIED = 0,	      /* with its process */
-	REL_CLOSED = 1,	      /* closed: a reported leak comes back "late" */
-	REL_REMEMBER = 2,     /* the file may live on in a child: keep who
-			       * made it (departed) */
-	REL_CLOSED_SHARED = 3 /* both */
+	REL_DIED = 0,	       /* with its process */
+	REL_CLOSED = 1,	       /* closed: a reported leak comes back "late" */
+	REL_REMEMBER = 2,      /* the file may live on in a child: keep who
+				* made it (departed) */
+	REL_CLOSED_SHARED = 3, /* both */
+	REL_UNCOUNTED = 4,     /* the caller counts it (kind_replaced) */
 };
 
-/* Release the record @o of fd @k->handle. Global: verified once, not at
- * each of its callers (which kept the syscall program's load slow). */
+/* Release the record @o of fd @k->handle; 1 if this call did. Global:
+ * verified once, not at each of its callers (which kept the syscall
+ * program's load slow). */
 __noinline int fd_release(struct ls_obj_key *k, struct ls_obj *o, __u32 how)
 {
 	bool closed = how & REL_CLOSED;
@@ -168,31 +177,43 @@ __noinline int fd_release(struct ls_obj_key *k, struct ls_obj *o, __u32 how)
 		return 0;
 	if (how & REL_REMEMBER)
 		remember_if_shared(o, cookie, false);
-	kind_released(o->kind, 0, o->test);
+	if (!(how & REL_UNCOUNTED))
+		kind_released(o->kind, 0, o->test);
 	if (closed && (o->flags & LS_OBJ_LEAKED))
 		emit_released(LS_RELEASED_FD, k->tgid, k->handle, o->test);
 	if (stream_all())
-		emit_fd(LS_EV_FD_CLOSE, o, (__s32)k->handle);
-	return 0;
+		emit_fd(LS_EV_FD_CLOSE, o, k->tgid, (__s32)k->handle);
+	return 1;
 }
 
-/* Rewrite @old, the record of fd @k->handle, with @o: the cookie last, so
- * that a reader never takes a half-written record for the new file. */
-static __always_inline void rewrite(struct ls_obj_key *k, struct ls_obj *old,
-				    const struct ls_obj *o)
+/*
+ * Rewrite @old, the record of fd @k->handle, with @o: the cookie last, so
+ * that a reader never takes a half-written record for the new file. True
+ * if it released a live record of the same kind and test, whose release
+ * the caller then counts with the creation (kind_replaced: in a churning
+ * process the current count stays as it is, and is not touched).
+ */
+static __always_inline bool rewrite(struct ls_obj_key *k, struct ls_obj *old,
+				    struct ls_obj *o)
 {
-	struct ls_obj tmp = *o;
+	bool same = old->kind == o->kind && old->test == o->test;
+	__u64 cookie = o->cookie;
+	int released;
 
 	/* A stale record: the number was reused, so its fd was closed. A
 	 * new file at the old one's address means the old one is freed:
 	 * nobody else holds it. */
-	fd_release(k, old,
-		   old->cookie == o->cookie ? REL_CLOSED : REL_CLOSED_SHARED);
-	tmp.cookie = 0;
-	*old = tmp;
+	released = fd_release(
+		k, old,
+		(old->cookie == cookie ? REL_CLOSED : REL_CLOSED_SHARED) |
+			(same ? REL_UNCOUNTED : 0));
+	o->cookie = 0;
+	*old = *o;
+	o->cookie = cookie;
 	/* An atomic exchange orders the stores before it (BPF has no bare
 	 * fence). */
-	__sync_lock_test_and_set(&old->cookie, o->cookie);
+	__sync_lock_test_and_set(&old->cookie, cookie);
+	return released && same;
 }
 
 /* Enter @o as the record of fd @k->handle. */
@@ -200,9 +221,10 @@ static __always_inline void fd_store(struct ls_obj_key *k, struct ls_obj *o,
 				     struct ls_proc *p)
 {
 	struct ls_obj *old = bpf_map_lookup_elem(&objs, k);
+	bool replaced = false;
 
 	if (old) {
-		rewrite(k, old, o);
+		replaced = rewrite(k, old, o);
 	} else if (bpf_map_update_elem(&objs, k, o, BPF_NOEXIST)) {
 		/* Another thread entered the number meanwhile. */
 		old = bpf_map_lookup_elem(&objs, k);
@@ -210,13 +232,53 @@ static __always_inline void fd_store(struct ls_obj_key *k, struct ls_obj *o,
 			loss(LS_LOSS_OBJ_TABLE);
 			return;
 		}
-		rewrite(k, old, o);
+		replaced = rewrite(k, old, o);
 	}
 	if (p && k->handle > p->max_fd)
 		p->max_fd = k->handle;
-	kind_created(o->kind, 0, o->test);
+	if (replaced)
+		kind_replaced(o->kind, o->test);
+	else
+		kind_created(o->kind, 0, o->test);
 	if (stream_all())
-		emit_fd(LS_EV_FD_OPEN, o, (__s32)k->handle);
+		emit_fd(LS_EV_FD_OPEN, o, k->tgid, (__s32)k->handle);
+}
+
+/* What the records of the fds one syscall makes share: the creator,
+ * when, the test. The process's record, or NULL, goes to *@p. */
+static __always_inline void record_begin(struct ls_obj *o, struct ls_proc **p,
+					 __s32 stack_id)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+
+	o->tgid = id >> 32;
+	o->tid = (__u32)id;
+	*p = current_proc(o->tgid);
+	o->created_ns = bpf_ktime_get_ns();
+	o->test = *p ? (*p)->test : 0;
+	o->proc_start = *p ? (*p)->start_ns : 0;
+	o->stack_id = stack_id;
+	current_comm(o->comm);
+}
+
+/* Record the file at address @f, just installed at @fd, with the shared
+ * part of @o. */
+static __always_inline void record_file(struct ls_obj *o, struct ls_proc *p,
+					__u32 fd, __u64 f, bool may_create)
+{
+	struct ls_obj_key k = { .tgid = o->tgid,
+				.cls = LS_OBJ_FD,
+				.handle = fd };
+	struct file *fb = file_btf((struct file *)f);
+	struct inode *inode = fb->f_inode;
+
+	o->cookie = f;
+	o->ino = inode->i_ino;
+	o->sub = fd_type_of_mode(inode->i_mode);
+	o->kind = o->sub == LS_FD_SOCKET ? LS_KIND_SOCKET : LS_KIND_FD;
+	fd_store(&k, o, p);
+	if (may_create && (fb->f_mode & FMODE_CREATED))
+		ls_temp_file_created(f, o->test);
 }
 
 /*
@@ -226,28 +288,24 @@ static __always_inline void fd_store(struct ls_obj_key *k, struct ls_obj *o,
  */
 __noinline int fd_record(__u32 fd, __u64 f, __u32 may_create, __s32 stack_id)
 {
-	__u64 id = bpf_get_current_pid_tgid();
-	__u32 tgid = id >> 32, tid = (__u32)id;
-	struct ls_obj_key k = { .tgid = tgid, .cls = LS_OBJ_FD, .handle = fd };
-	struct file *fb = file_btf((struct file *)f);
-	struct inode *inode = fb->f_inode;
-	struct ls_proc *p = current_proc(tgid);
+	struct ls_proc *p;
 	struct ls_obj o = {};
 
-	o.created_ns = bpf_ktime_get_ns();
-	o.test = p ? p->test : 0;
-	o.cookie = (__u64)f;
-	o.proc_start = p ? p->start_ns : 0;
-	o.ino = inode->i_ino;
-	o.tid = tid;
-	o.tgid = tgid;
-	o.sub = fd_type_of_mode(inode->i_mode);
-	o.kind = o.sub == LS_FD_SOCKET ? LS_KIND_SOCKET : LS_KIND_FD;
-	o.stack_id = stack_id;
-	current_comm(o.comm);
-	fd_store(&k, &o, p);
-	if (may_create && (fb->f_mode & FMODE_CREATED))
-		ls_temp_file_created(f, o.test);
+	record_begin(&o, &p, stack_id);
+	record_file(&o, p, fd, f, may_create);
+	return 0;
+}
+
+/* Two fds of one pipe/socketpair: the shared part is read once. */
+__noinline int fd_record_pair(__u32 fd0, __u64 f0, __u32 fd1, __u64 f1,
+			      __s32 stack_id)
+{
+	struct ls_proc *p;
+	struct ls_obj o = {};
+
+	record_begin(&o, &p, stack_id);
+	record_file(&o, p, fd0, f0, false);
+	record_file(&o, p, fd1, f1, false);
 	return 0;
 }
 
@@ -339,10 +397,18 @@ static __always_inline void fd_closed(__u32 tgid, __u32 fd)
 
 static __always_inline void fd_pair(struct ls_sysctx *c, __u64 uptr)
 {
+	struct file *f0, *f1;
 	int fds[2];
 
 	if (c->ret != 0 || bpf_probe_read_user(fds, sizeof(fds), (void *)uptr))
 		return;
+	f0 = current_fd_file(fds[0]);
+	f1 = current_fd_file(fds[1]);
+	if (f0 && f1) {
+		fd_record_pair(fds[0], (__u64)f0, fds[1], (__u64)f1,
+			       c->stack_id);
+		return;
+	}
 	fd_new(c, fds[0], false);
 	fd_new(c, fds[1], false);
 }
