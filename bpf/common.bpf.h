@@ -209,14 +209,19 @@ static __always_inline struct ls_kind_stats *kind_stats(__u32 kind)
 	return &kstats[kind];
 }
 
-/* Per-test counts: only for objects made inside a test. */
+/* Per-test counts: only for objects made inside a test (NULL else). */
+static __always_inline struct ls_test_counts *test_counts(__u64 test,
+							  __u32 kind)
+{
+	if (!test || kind >= LS_KIND_MAX)
+		return 0;
+	return bpf_map_lookup_elem(&tstats, &test);
+}
+
 static __always_inline void test_created(__u64 test, __u32 kind)
 {
-	struct ls_test_counts *t;
+	struct ls_test_counts *t = test_counts(test, kind);
 
-	if (!test || kind >= LS_KIND_MAX)
-		return;
-	t = bpf_map_lookup_elem(&tstats, &test);
 	if (!t)
 		return;
 	__sync_fetch_and_add(&t->created[kind], 1);
@@ -225,11 +230,8 @@ static __always_inline void test_created(__u64 test, __u32 kind)
 
 static __always_inline void test_released(__u64 test, __u32 kind, __u64 n)
 {
-	struct ls_test_counts *t;
+	struct ls_test_counts *t = n ? test_counts(test, kind) : 0;
 
-	if (!test || kind >= LS_KIND_MAX || !n)
-		return;
-	t = bpf_map_lookup_elem(&tstats, &test);
 	if (!t)
 		return;
 	__sync_fetch_and_add(&t->released[kind], n);
@@ -255,19 +257,16 @@ static __always_inline void kind_created(__u32 kind, __u64 bytes, __u64 test)
 static __always_inline void kind_replaced(__u32 kind, __u64 test)
 {
 	struct ls_kind_stats *s = kind_stats(kind);
-	struct ls_test_counts *t;
+	struct ls_test_counts *t = test_counts(test, kind);
 
 	if (s) {
 		__sync_fetch_and_add(&s->created, 1);
 		__sync_fetch_and_add(&s->released, 1);
 	}
-	if (!test || kind >= LS_KIND_MAX)
-		return;
-	t = bpf_map_lookup_elem(&tstats, &test);
-	if (!t)
-		return;
-	__sync_fetch_and_add(&t->created[kind], 1);
-	__sync_fetch_and_add(&t->released[kind], 1);
+	if (t) {
+		__sync_fetch_and_add(&t->created[kind], 1);
+		__sync_fetch_and_add(&t->released[kind], 1);
+	}
 }
 
 static __always_inline void kind_released_n(__u32 kind, __u64 n, __u64 bytes,
