@@ -216,13 +216,23 @@ static __always_inline bool rewrite(struct ls_obj_key *k, struct ls_obj *old,
 	return released && same;
 }
 
-/* Enter @o as the record of fd @k->handle. */
-static __always_inline void fd_store(struct ls_obj_key *k, struct ls_obj *o,
-				     struct ls_proc *p)
+/* Process @p now has fd @fd: sweeps look as far as its highest. */
+static __always_inline void note_fd(struct ls_proc *p, __u32 fd)
 {
-	struct ls_obj *old = bpf_map_lookup_elem(&objs, k);
+	if (p && fd > p->max_fd)
+		p->max_fd = fd;
+}
+
+/* Enter @o as the record of fd @k->handle (see note_fd). Global:
+ * verified once, not in each syscall's case. */
+__noinline int fd_store(struct ls_obj_key *k, struct ls_obj *o)
+{
+	struct ls_obj *old;
 	bool replaced = false;
 
+	if (!k || !o)
+		return 0;
+	old = bpf_map_lookup_elem(&objs, k);
 	if (old) {
 		replaced = rewrite(k, old, o);
 	} else if (bpf_map_update_elem(&objs, k, o, BPF_NOEXIST)) {
@@ -230,18 +240,17 @@ static __always_inline void fd_store(struct ls_obj_key *k, struct ls_obj *o,
 		old = bpf_map_lookup_elem(&objs, k);
 		if (!old) {
 			loss(LS_LOSS_OBJ_TABLE);
-			return;
+			return 0;
 		}
 		replaced = rewrite(k, old, o);
 	}
-	if (p && k->handle > p->max_fd)
-		p->max_fd = k->handle;
 	if (replaced)
 		kind_replaced(o->kind, o->test);
 	else
 		kind_created(o->kind, 0, o->test);
 	if (stream_all())
 		emit_fd(LS_EV_FD_OPEN, o, k->tgid, (__s32)k->handle);
+	return 0;
 }
 
 /* What the records of the fds one syscall makes share: the creator,
@@ -262,23 +271,25 @@ static __always_inline void record_begin(struct ls_obj *o, struct ls_proc **p,
 }
 
 /* Record the file at address @f, just installed at @fd, with the shared
- * part of @o. */
-static __always_inline void record_file(struct ls_obj *o, struct ls_proc *p,
-					__u32 fd, __u64 f, bool may_create)
+ * part of @o. Global: verified once for every syscall that makes fds. */
+__noinline int record_file(struct ls_obj *o, __u32 fd, __u64 f,
+			   __u32 may_create)
 {
-	struct ls_obj_key k = { .tgid = o->tgid,
-				.cls = LS_OBJ_FD,
-				.handle = fd };
+	struct ls_obj_key k = { .cls = LS_OBJ_FD, .handle = fd };
 	struct file *fb = file_btf((struct file *)f);
 	struct inode *inode = fb->f_inode;
 
+	if (!o)
+		return 0;
+	k.tgid = o->tgid;
 	o->cookie = f;
 	o->ino = inode->i_ino;
 	o->sub = fd_type_of_mode(inode->i_mode);
 	o->kind = o->sub == LS_FD_SOCKET ? LS_KIND_SOCKET : LS_KIND_FD;
-	fd_store(&k, o, p);
+	fd_store(&k, o);
 	if (may_create && (fb->f_mode & FMODE_CREATED))
 		ls_temp_file_created(f, o->test);
+	return 0;
 }
 
 /*
@@ -292,7 +303,8 @@ __noinline int fd_record(__u32 fd, __u64 f, __u32 may_create, __s32 stack_id)
 	struct ls_obj o = {};
 
 	record_begin(&o, &p, stack_id);
-	record_file(&o, p, fd, f, may_create);
+	record_file(&o, fd, f, may_create);
+	note_fd(p, fd);
 	return 0;
 }
 
@@ -304,8 +316,9 @@ __noinline int fd_record_pair(__u32 fd0, __u64 f0, __u32 fd1, __u64 f1,
 	struct ls_obj o = {};
 
 	record_begin(&o, &p, stack_id);
-	record_file(&o, p, fd0, f0, false);
-	record_file(&o, p, fd1, f1, false);
+	record_file(&o, fd0, f0, false);
+	record_file(&o, fd1, f1, false);
+	note_fd(p, fd0 > fd1 ? fd0 : fd1);
 	return 0;
 }
 
@@ -377,7 +390,8 @@ static __always_inline void fd_dup(struct ls_sysctx *c, __u32 fd, __u32 src)
 	o = *from;
 	o.flags &= ~LS_OBJ_LEAKED;
 	o.proc_start = p ? p->start_ns : 0;
-	fd_store(&k, &o, p);
+	fd_store(&k, &o);
+	note_fd(p, fd);
 }
 
 /*
