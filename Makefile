@@ -140,10 +140,16 @@ $(BUILD)/tests/workloads/client.o: user/client.c include/leakscope/client.h
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(WORKLOAD_CFLAGS) -c $< -o $@
 
-$(BUILD)/tests/workloads/%: tests/bpf/workloads/%.c $(BUILD)/tests/workloads/client.o
+# What the workloads share (tests/bpf/workloads/common): linked into each.
+$(BUILD)/tests/workloads/wl.o: tests/bpf/workloads/common/wl.c tests/bpf/workloads/common/wl.h
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(WORKLOAD_CFLAGS) $< $(BUILD)/tests/workloads/client.o -lpthread -o $@
+	$(Q)$(CC) $(WORKLOAD_CFLAGS) -c $< -o $@
+
+$(BUILD)/tests/workloads/%: tests/bpf/workloads/%.c tests/bpf/workloads/common/wl.h $(BUILD)/tests/workloads/client.o $(BUILD)/tests/workloads/wl.o
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(WORKLOAD_CFLAGS) $< $(BUILD)/tests/workloads/client.o $(BUILD)/tests/workloads/wl.o -lpthread -o $@
 
 # Benchmark (tools/bench): overhead of each level vs untraced, strace,
 # bpftrace and valgrind; the table on stdout, raw samples in build/bench.json.

@@ -53,6 +53,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <leakscope/client.h>
+#include "common/wl.h"
 
 #define MIB	      (1024 * 1024)
 #define THREAD_STACK  (256 * 1024)
@@ -65,7 +66,6 @@
 #define SLOW_EXIT_MS  2000
 #define MAX_WORKERS   32
 
-static const char *scenario = "harness";
 static struct ls_client *ls;
 static pid_t self;
 static int temp_n;
@@ -78,100 +78,12 @@ static pthread_t slow_thread;
 
 /* ---- small helpers ---- */
 
-static void __attribute__((noreturn)) die(const char *what)
-{
-	dprintf(STDERR_FILENO, "harness %s: %s: %s\n", scenario, what,
-		strerror(errno));
-	_exit(1);
-}
-
-static void __attribute__((noreturn)) fail(const char *what)
-{
-	dprintf(STDERR_FILENO, "harness %s: %s\n", scenario, what);
-	_exit(1);
-}
-
-static long ok(long ret, const char *what)
-{
-	if (ret < 0)
-		die(what);
-	return ret;
-}
-
-/* pthread functions return the error instead of setting errno. */
-static void ok_pt(int err, const char *what)
-{
-	if (err) {
-		errno = err;
-		die(what);
-	}
-}
-
-static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-/* One line on stdout with one write(2); no malloc, any length. */
-static void say(const char *fmt, ...)
-{
-	char small[PATH_MAX + 256], *line = small;
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(small, sizeof(small) - 1, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		fail("vsnprintf");
-	if (n >= (int)sizeof(small) - 1) {
-		/* A long verdict: its own buffer, outside the stack. */
-		line = mmap(NULL, n + 2, PROT_READ | PROT_WRITE,
-			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-		if (line == MAP_FAILED)
-			die("mmap line");
-		va_start(ap, fmt);
-		vsnprintf(line, n + 1, fmt, ap);
-		va_end(ap);
-	}
-	line[n++] = '\n';
-	if (write(STDOUT_FILENO, line, n) != n)
-		die("write stdout");
-	if (line != small)
-		munmap(line, n + 1);
-}
-
-static void close_ok(int fd)
-{
-	if (close(fd))
-		die("close");
-}
-
 static void sleep_ms(unsigned int ms)
 {
 	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
 
 	while (nanosleep(&ts, &ts) && errno == EINTR)
 		;
-}
-
-static void write_all(int fd, const void *buf, size_t len)
-{
-	if (write(fd, buf, len) != (ssize_t)len)
-		die("write");
-}
-
-static ssize_t read_full(int fd, void *buf, size_t len)
-{
-	size_t got = 0;
-	ssize_t n;
-
-	while (got < len) {
-		n = read(fd, (char *)buf + got, len - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return n < 0 ? n : (ssize_t)got;
-		got += n;
-	}
-	return got;
 }
 
 static void wait_ok(pid_t pid, int want_code, const char *what)
@@ -931,7 +843,7 @@ static void run_parallel(int n)
 	struct gates g;
 	pid_t pids[MAX_WORKERS];
 
-	scenario = "parallel";
+	wl_scenario = "parallel";
 	if (n < 1 || n > MAX_WORKERS)
 		fail("parallel: 1 to 32 workers");
 	ok(pipe2(g.ready, O_CLOEXEC), "pipe");
@@ -1021,6 +933,7 @@ int main(int argc, char **argv)
 {
 	int rc;
 
+	wl_prog = wl_scenario = "harness";
 	if (argc < 2)
 		return usage();
 	self = getpid();
@@ -1045,11 +958,11 @@ int main(int argc, char **argv)
 				break;
 		if (i == N_SCENARIOS)
 			return usage();
-		scenario = scenarios[i].name;
+		wl_scenario = scenarios[i].name;
 		if (scenarios[i].fn) {
-			begin_test(scenario);
+			begin_test(wl_scenario);
 			scenarios[i].fn();
-			end_test(scenario);
+			end_test(wl_scenario);
 		}
 		if (scenarios[i].after)
 			scenarios[i].after();

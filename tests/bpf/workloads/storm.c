@@ -79,6 +79,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <leakscope/client.h>
+#include "common/wl.h"
 
 #define MAX_WORKERS	 16
 #define MAX_CHURNERS	 16
@@ -98,96 +99,8 @@ static int leaks_per_test = 1;
 static enum leak kinds[5];
 static int n_kinds;
 static const char *leak_dir;
-static const char *who = "storm";
 
 /* ---- small helpers ---- */
-
-static void __attribute__((noreturn)) die(const char *what)
-{
-	dprintf(STDERR_FILENO, "%s: %s: %s\n", who, what, strerror(errno));
-	_exit(1);
-}
-
-static void __attribute__((noreturn)) fail(const char *what)
-{
-	dprintf(STDERR_FILENO, "%s: %s\n", who, what);
-	_exit(1);
-}
-
-static long ok(long ret, const char *what)
-{
-	if (ret < 0)
-		die(what);
-	return ret;
-}
-
-static void ok_pt(int err, const char *what)
-{
-	if (err) {
-		errno = err;
-		die(what);
-	}
-}
-
-static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-/* One line on stdout with one write(2); no malloc, any length. */
-static void say(const char *fmt, ...)
-{
-	char small[PATH_MAX + 256], *line = small;
-	size_t map_len = 0;
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(small, sizeof(small) - 1, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		fail("vsnprintf");
-	if (n >= (int)sizeof(small) - 1) {
-		map_len = n + 2;
-		line = mmap(NULL, map_len, PROT_READ | PROT_WRITE,
-			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-		if (line == MAP_FAILED)
-			die("mmap line");
-		va_start(ap, fmt);
-		vsnprintf(line, n + 1, fmt, ap);
-		va_end(ap);
-	}
-	line[n++] = '\n';
-	if (write(STDOUT_FILENO, line, n) != n)
-		die("write stdout");
-	if (map_len)
-		munmap(line, map_len);
-}
-
-static void close_ok(int fd)
-{
-	if (close(fd))
-		die("close");
-}
-
-static ssize_t read_full(int fd, void *buf, size_t len)
-{
-	size_t got = 0;
-	ssize_t n;
-
-	while (got < len) {
-		n = read(fd, (char *)buf + got, len - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return n < 0 ? n : (ssize_t)got;
-		got += n;
-	}
-	return got;
-}
-
-static void write_all(int fd, const void *buf, size_t len)
-{
-	if (write(fd, buf, len) != (ssize_t)len)
-		die("write");
-}
 
 static void wait_ok(pid_t pid, int want_code, const char *what)
 {
@@ -506,8 +419,8 @@ static void begin_test(struct ls_client *c, const char *name)
 	int rc = c ? ls_client_begin(c, name) : 0;
 
 	if (rc) {
-		dprintf(STDERR_FILENO, "%s: BEGIN %s: %d %s\n", who, name, rc,
-			ls_client_last_reply(c));
+		dprintf(STDERR_FILENO, "%s: BEGIN %s: %d %s\n", wl_scenario,
+			name, rc, ls_client_last_reply(c));
 		_exit(1);
 	}
 }
@@ -520,8 +433,8 @@ static void end_test(struct ls_client *c, const char *name)
 		return; /* not watched */
 	rc = ls_client_end(c, name, "passed", &leaks);
 	if (rc) {
-		dprintf(STDERR_FILENO, "%s: END %s: %d %s\n", who, name, rc,
-			ls_client_last_reply(c));
+		dprintf(STDERR_FILENO, "%s: END %s: %d %s\n", wl_scenario, name,
+			rc, ls_client_last_reply(c));
 		_exit(1);
 	}
 	say("VERDICT %s %s", name, ls_client_last_reply(c));
@@ -567,7 +480,7 @@ static void __attribute__((noreturn)) worker(int i, int done_fd, int go_fd)
 	uint64_t t0;
 
 	snprintf(wname, sizeof(wname), "storm worker %d", i);
-	who = wname;
+	wl_scenario = wname;
 	c = connect_ok();
 	for (int k = 0; k < n_churners; k++)
 		ok_pt(pthread_create(&th[k], NULL, churner, (void *)(long)k),
@@ -690,7 +603,7 @@ static void run_child_test(const char *name, void (*body)(void))
 	if (pid == 0) {
 		struct ls_client *c;
 
-		who = name;
+		wl_scenario = name;
 		c = connect_ok();
 		begin_test(c, name);
 		if (body)
@@ -712,7 +625,7 @@ static void run_overlap(void)
 {
 	struct ls_client *c = connect_ok();
 
-	who = "overlap-long";
+	wl_scenario = "overlap-long";
 	begin_test(c, "overlap-long");
 	run_child_test("overlap-before", NULL);
 	run_child_test("overlap-burst", burst);
@@ -771,6 +684,7 @@ int main(int argc, char **argv)
 {
 	int opt, overlap = 0, bad = 0;
 
+	wl_scenario = "storm";
 	while ((opt = getopt(argc, argv, "w:n:m:c:d:ob:k:l:")) != -1) {
 		switch (opt) {
 		case 'w':

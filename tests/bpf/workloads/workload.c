@@ -54,6 +54,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include "common/wl.h"
 
 #define DAEMON_SECONDS	   120
 #define DAEMON_SECONDS_STR "120"
@@ -61,56 +62,11 @@
 
 extern char **environ;
 
-static const char *scenario = "workload";
 static char self_exe[PATH_MAX];
 static pid_t cmd_pid;	  /* the pid of the command (names its files) */
 static int ready_fd = -1; /* daemon: its end of the readiness pipe */
 
 /* ---- small helpers ---- */
-
-static void __attribute__((noreturn)) die(const char *what)
-{
-	dprintf(STDERR_FILENO, "workload %s: %s: %s\n", scenario, what,
-		strerror(errno));
-	_exit(1);
-}
-
-static void __attribute__((noreturn)) fail(const char *what)
-{
-	dprintf(STDERR_FILENO, "workload %s: %s\n", scenario, what);
-	_exit(1);
-}
-
-static long ok(long ret, const char *what)
-{
-	if (ret < 0)
-		die(what);
-	return ret;
-}
-
-static void fact(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static void fact(const char *fmt, ...)
-{
-	char line[PATH_MAX + 64];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(line, sizeof(line) - 1, fmt, ap);
-	va_end(ap);
-	if (n < 0 || n >= (int)sizeof(line) - 1)
-		fail("fact too long");
-	line[n++] = '\n';
-	if (write(STDOUT_FILENO, line, n) != n)
-		die("write stdout");
-}
-
-static void close_ok(int fd)
-{
-	if (close(fd))
-		die("close");
-}
 
 static void sleep_s(unsigned int seconds)
 {
@@ -150,12 +106,6 @@ static void wait_ok(pid_t pid, const char *what)
 			die(what);
 	if (!WIFEXITED(status) || WEXITSTATUS(status))
 		fail(what);
-}
-
-static void write_all(int fd, const void *buf, size_t len)
-{
-	if (write(fd, buf, len) != (ssize_t)len)
-		die("write");
 }
 
 /* ---- daemons ---- */
@@ -204,22 +154,6 @@ static void __attribute__((noreturn)) middle(int fd, void (*body)(void))
 	_exit(0);
 }
 
-static ssize_t read_full(int fd, void *buf, size_t len)
-{
-	size_t got = 0;
-	ssize_t n;
-
-	while (got < len) {
-		n = read(fd, (char *)buf + got, len - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return n < 0 ? n : (ssize_t)got;
-		got += n;
-	}
-	return got;
-}
-
 /*
  * Run @body in a detached daemon; return its pid once it is ready. The pipe
  * is O_CLOEXEC: a daemon that execs after daemon_ready() ends the wait.
@@ -230,7 +164,7 @@ static pid_t spawn_daemon(void (*body)(void))
 	int p[2];
 	char extra;
 
-	fact("PID=%d", (int)getpid());
+	say("PID=%d", (int)getpid());
 	ok(pipe2(p, O_CLOEXEC), "pipe2 ready");
 	mid = ok(fork(), "fork middle");
 	if (mid == 0) {
@@ -238,14 +172,14 @@ static pid_t spawn_daemon(void (*body)(void))
 		middle(p[1], body);
 	}
 	close_ok(p[1]);
-	fact("MIDDLE=%d", (int)mid);
+	say("MIDDLE=%d", (int)mid);
 	wait_ok(mid, "middle process");
 	if (read_full(p[0], &pid, sizeof(pid)) != sizeof(pid))
 		fail("the daemon died before it was ready");
 	if (read_full(p[0], &extra, 1) != 0)
 		fail("the daemon failed after it was ready");
 	close_ok(p[0]);
-	fact("DAEMON=%d", (int)pid);
+	say("DAEMON=%d", (int)pid);
 	return pid;
 }
 
@@ -404,7 +338,7 @@ static int run_fd_clean(int argc, char **argv)
 	}
 	/* Left open on purpose: exec closes it (O_CLOEXEC). */
 	made(open("/etc/passwd", O_RDONLY | O_CLOEXEC), "open O_CLOEXEC");
-	fact("FD_CREATED=%ld", fds_made);
+	say("FD_CREATED=%ld", fds_made);
 	exec_self("noop", NULL);
 }
 
@@ -417,12 +351,12 @@ static void fd_leak_body(void)
 	ev = ok(eventfd(0, 0), "eventfd");
 	ep = ok(epoll_create1(0), "epoll_create1");
 	mem = ok(memfd_create("lsw-memfd", 0), "memfd_create");
-	fact("FD_FILE=%d", f);
-	fact("FD_PIPE_R=%d", p[0]);
-	fact("FD_PIPE_W=%d", p[1]);
-	fact("FD_EVENTFD=%d", ev);
-	fact("FD_EPOLL=%d", ep);
-	fact("FD_MEMFD=%d", mem);
+	say("FD_FILE=%d", f);
+	say("FD_PIPE_R=%d", p[0]);
+	say("FD_PIPE_W=%d", p[1]);
+	say("FD_EVENTFD=%d", ev);
+	say("FD_EPOLL=%d", ep);
+	say("FD_MEMFD=%d", mem);
 	daemon_ready();
 	linger();
 }
@@ -445,16 +379,16 @@ static void fd_types_body(void)
 	sigaddset(&mask, SIGUSR2);
 	lsw_path(fifo, sizeof(fifo), "/tmp", "fifo");
 	ok(mkfifo(fifo, 0600), "mkfifo");
-	fact("FIFO=%s", fifo);
-	fact("FD_DIR=%ld", ok(open("/", O_RDONLY | O_DIRECTORY), "open /"));
-	fact("FD_CHARDEV=%ld", ok(open("/dev/null", O_RDWR), "open /dev/null"));
-	fact("FD_FIFO=%ld", ok(open(fifo, O_RDWR), "open fifo"));
-	fact("FD_TIMERFD=%ld",
-	     ok(timerfd_create(CLOCK_MONOTONIC, 0), "timerfd_create"));
-	fact("FD_SIGNALFD=%ld", ok(signalfd(-1, &mask, 0), "signalfd"));
-	fact("FD_INOTIFY=%ld", ok(inotify_init1(0), "inotify_init1"));
-	fact("FD_PIDFD=%ld",
-	     ok(syscall(SYS_pidfd_open, getpid(), 0), "pidfd_open"));
+	say("FIFO=%s", fifo);
+	say("FD_DIR=%ld", ok(open("/", O_RDONLY | O_DIRECTORY), "open /"));
+	say("FD_CHARDEV=%ld", ok(open("/dev/null", O_RDWR), "open /dev/null"));
+	say("FD_FIFO=%ld", ok(open(fifo, O_RDWR), "open fifo"));
+	say("FD_TIMERFD=%ld",
+	    ok(timerfd_create(CLOCK_MONOTONIC, 0), "timerfd_create"));
+	say("FD_SIGNALFD=%ld", ok(signalfd(-1, &mask, 0), "signalfd"));
+	say("FD_INOTIFY=%ld", ok(inotify_init1(0), "inotify_init1"));
+	say("FD_PIDFD=%ld",
+	    ok(syscall(SYS_pidfd_open, getpid(), 0), "pidfd_open"));
 	daemon_ready();
 	linger();
 }
@@ -483,7 +417,7 @@ static void anon_leak_body(void)
 		if (n >= sizeof(list))
 			fail("too many eventfds to list");
 	}
-	fact("FDS=%s", list);
+	say("FDS=%s", list);
 	daemon_ready();
 	linger();
 }
@@ -514,9 +448,9 @@ static int run_fd_inherit(int argc, char **argv)
 
 	(void)argc;
 	(void)argv;
-	fact("FD_FILE=%d", f);
-	fact("FD_LISTEN=%d", l);
-	fact("TCP_PORT=%d", local_port(l));
+	say("FD_FILE=%d", f);
+	say("FD_LISTEN=%d", l);
+	say("TCP_PORT=%d", local_port(l));
 	spawn_daemon(idle_body);
 	return 0;
 }
@@ -668,19 +602,19 @@ static void tcp6_roundtrip(void)
 	int fd = socket(AF_INET6, SOCK_STREAM, 0);
 
 	if (fd < 0) {
-		fact("IPV6=0");
+		say("IPV6=0");
 		return;
 	}
 	socks_made++;
 	close_ok(fd);
 	fd = inet_bound(AF_INET6, SOCK_STREAM, "::1", 0);
 	if (fd < 0) {
-		fact("IPV6=0");
+		say("IPV6=0");
 		return;
 	}
 	close_ok(fd);
 	tcp_roundtrip(AF_INET6, "::1");
-	fact("IPV6=1");
+	say("IPV6=1");
 }
 
 static void udp_roundtrip(void)
@@ -727,7 +661,7 @@ static void unix_roundtrip(void)
 	close3(s, c, l);
 	ok(unlink(path), "unlink socket");
 	ok(rmdir(dir), "rmdir socket dir");
-	fact("UNIX_DIR=%s", dir);
+	say("UNIX_DIR=%s", dir);
 }
 
 static int run_socket_clean(int argc, char **argv)
@@ -739,7 +673,7 @@ static int run_socket_clean(int argc, char **argv)
 	udp_roundtrip();
 	pair_roundtrip();
 	unix_roundtrip();
-	fact("SOCKETS=%ld", socks_made);
+	say("SOCKETS=%ld", socks_made);
 	return 0;
 }
 
@@ -750,7 +684,7 @@ static void tcp_trio(const char *tag, const char *ip, int port)
 
 	l = inet_bound(AF_INET, SOCK_STREAM, ip, port);
 	if (l == -EADDRINUSE) {
-		fact("%s=0", tag);
+		say("%s=0", tag);
 		return;
 	}
 	if (l < 0) {
@@ -760,12 +694,12 @@ static void tcp_trio(const char *tag, const char *ip, int port)
 	ok(listen(l, 8), "listen");
 	c = tcp_connect(AF_INET, ip, local_port(l));
 	s = ok(accept(l, NULL, NULL), "accept");
-	fact("%s=1", tag);
-	fact("%s_PORT=%d", tag, local_port(l));
-	fact("%s_CLIENT_PORT=%d", tag, local_port(c));
-	fact("%s_FD_LISTEN=%d", tag, l);
-	fact("%s_FD_CLIENT=%d", tag, c);
-	fact("%s_FD_ACCEPTED=%d", tag, s);
+	say("%s=1", tag);
+	say("%s_PORT=%d", tag, local_port(l));
+	say("%s_CLIENT_PORT=%d", tag, local_port(c));
+	say("%s_FD_LISTEN=%d", tag, l);
+	say("%s_FD_CLIENT=%d", tag, c);
+	say("%s_FD_ACCEPTED=%d", tag, s);
 }
 
 static void unix_trio(void)
@@ -779,11 +713,11 @@ static void unix_trio(void)
 	l = unix_listener(path);
 	c = unix_connect(path);
 	s = ok(accept(l, NULL, NULL), "accept unix");
-	fact("UNIX_DIR=%s", dir);
-	fact("UNIX_PATH=%s", path);
-	fact("UNIX_FD_LISTEN=%d", l);
-	fact("UNIX_FD_CLIENT=%d", c);
-	fact("UNIX_FD_ACCEPTED=%d", s);
+	say("UNIX_DIR=%s", dir);
+	say("UNIX_PATH=%s", path);
+	say("UNIX_FD_LISTEN=%d", l);
+	say("UNIX_FD_CLIENT=%d", c);
+	say("UNIX_FD_ACCEPTED=%d", s);
 }
 
 /* A client whose server end was closed: CLOSE_WAIT once EOF is read. */
@@ -799,9 +733,9 @@ static void tcp_close_wait(void)
 	close_ok(l);
 	if (read(c, buf, sizeof(buf)) != 0)
 		fail("no EOF after the server closed");
-	fact("CW_FD=%d", c);
-	fact("CW_PORT=%d", local_port(c));
-	fact("CW_PEER_PORT=%d", port);
+	say("CW_FD=%d", c);
+	say("CW_PORT=%d", local_port(c));
+	say("CW_PEER_PORT=%d", port);
 }
 
 static void tcp6_listener(void)
@@ -809,13 +743,13 @@ static void tcp6_listener(void)
 	int l = inet_bound(AF_INET6, SOCK_STREAM, "::1", 0);
 
 	if (l < 0) {
-		fact("IPV6=0");
+		say("IPV6=0");
 		return;
 	}
 	ok(listen(l, 8), "listen IPv6");
-	fact("IPV6=1");
-	fact("IPV6_FD=%d", l);
-	fact("IPV6_PORT=%d", local_port(l));
+	say("IPV6=1");
+	say("IPV6_FD=%d", l);
+	say("IPV6_PORT=%d", local_port(l));
 }
 
 /* An abstract-namespace unix datagram socket: "@lsw-<pid>-abstract". */
@@ -829,8 +763,8 @@ static void unix_abstract(void)
 	ok(bind(fd, (struct sockaddr *)&sa,
 		offsetof(struct sockaddr_un, sun_path) + 1 + n),
 	   "bind abstract");
-	fact("ABSTRACT_FD=%d", fd);
-	fact("ABSTRACT_NAME=@%s", sa.sun_path + 1);
+	say("ABSTRACT_FD=%d", fd);
+	say("ABSTRACT_NAME=@%s", sa.sun_path + 1);
 }
 
 static void socket_leak_body(void)
@@ -846,8 +780,8 @@ static void socket_leak_body(void)
 	tcp_close_wait();
 	tcp6_listener();
 	unix_abstract();
-	fact("UDP_PORT=%d", local_port(u));
-	fact("UDP_FD=%d", u);
+	say("UDP_PORT=%d", local_port(u));
+	say("UDP_FD=%d", u);
 	daemon_ready();
 	linger();
 }
@@ -884,7 +818,7 @@ static int run_proc_clean(int argc, char **argv)
 		_exit(127);
 	}
 	wait_ok(pid, "vfork child");
-	fact("PROCS=%d", n + 2);
+	say("PROCS=%d", n + 2);
 	return 0;
 }
 
@@ -925,7 +859,7 @@ static void zombie_body(void)
 	while (waitid(P_PID, child, &si, WEXITED | WNOWAIT))
 		if (errno != EINTR)
 			die("waitid");
-	fact("ZOMBIE=%d", (int)child);
+	say("ZOMBIE=%d", (int)child);
 	daemon_ready();
 	linger();
 }
@@ -1014,7 +948,7 @@ static int run_thread_clean(int argc, char **argv)
 				die("pthread_join");
 		done += batch;
 	}
-	fact("THREADS=%d", n);
+	say("THREADS=%d", n);
 	return 0;
 }
 
@@ -1025,7 +959,7 @@ static void *idle_worker(void *arg)
 	(void)arg;
 	if ((errno = pthread_setname_np(pthread_self(), "lsw-worker")))
 		die("pthread_setname_np");
-	fact("TID=%d", (int)gettid());
+	say("TID=%d", (int)gettid());
 	pthread_barrier_wait(&workers_named);
 	sleep_s(DAEMON_SECONDS);
 	return NULL;
@@ -1070,7 +1004,7 @@ static void *orphaned_worker(void *arg)
 		buf[n > 0 ? n : 0] = 0;
 		state = strrchr(buf, ')');
 		if (state && (state[2] == 'Z' || state[2] == 'X')) {
-			fact("TID=%d", (int)gettid());
+			say("TID=%d", (int)gettid());
 			daemon_ready();
 			sleep_s(DAEMON_SECONDS);
 			_exit(0);
@@ -1178,7 +1112,7 @@ static int run_mmap_clean(int argc, char **argv)
 	map_grow();
 	map_front();
 	heap_grow();
-	fact("MAPS=%ld", maps_made);
+	say("MAPS=%ld", maps_made);
 	return 0;
 }
 
@@ -1352,7 +1286,7 @@ static int run_temp_clean(int argc, char **argv)
 		temp_renames(roots[i]);
 		temp_syscalls(roots[i]);
 	}
-	fact("TEMP_CREATED=%ld", temps_made);
+	say("TEMP_CREATED=%ld", temps_made);
 	return 0;
 }
 
@@ -1367,22 +1301,22 @@ static void temp_leak_more(void)
 	close_ok(ok(syscall(SYS_openat2, AT_FDCWD, a, &how, sizeof(how)),
 		    "openat2 O_CREAT"));
 	temps_made++;
-	fact("LEFT_OPENAT2=%s", a);
+	say("LEFT_OPENAT2=%s", a);
 	lsw_path(a, sizeof(a), "/tmp", "r2-from");
 	lsw_path(b, sizeof(b), "/tmp", "r2-to");
 	create_file(a, "r2");
 	ok(syscall(SYS_renameat2, AT_FDCWD, a, AT_FDCWD, b, RENAME_NOREPLACE),
 	   "renameat2");
-	fact("LEFT_RENAMEAT2=%s", b);
+	say("LEFT_RENAMEAT2=%s", b);
 	lsw_path(a, sizeof(a), "/tmp", "dmove");
 	lsw_path(b, sizeof(b), "/tmp", "dmoved");
 	make_dir(a);
 	snprintf(in, sizeof(in), "%s/f", a);
 	create_file(in, "moved");
 	ok(rename(a, b), "rename dir");
-	fact("LEFT_MOVED_DIR=%s", b);
+	say("LEFT_MOVED_DIR=%s", b);
 	snprintf(in, sizeof(in), "%s/f", b);
-	fact("LEFT_MOVED_FILE=%s", in);
+	say("LEFT_MOVED_FILE=%s", in);
 }
 
 /* Two files swapped by renameat2(RENAME_EXCHANGE): both still exist. */
@@ -1398,8 +1332,8 @@ static int run_temp_exchange(int argc, char **argv)
 	create_file(b, "two!");
 	ok(syscall(SYS_renameat2, AT_FDCWD, a, AT_FDCWD, b, RENAME_EXCHANGE),
 	   "renameat2 RENAME_EXCHANGE");
-	fact("LEFT_X1=%s", a); /* now holds "two!" */
-	fact("LEFT_X2=%s", b); /* now holds "one" */
+	say("LEFT_X1=%s", a); /* now holds "two!" */
+	say("LEFT_X2=%s", b); /* now holds "one" */
 	return 0;
 }
 
@@ -1415,8 +1349,8 @@ static int run_temp_dir_swap(int argc, char **argv)
 	make_dir(d);
 	ok(rename(d, old), "rename dir");
 	make_dir(d);
-	fact("LEFT_DIR=%s", d);
-	fact("LEFT_OLD=%s", old);
+	say("LEFT_DIR=%s", d);
+	say("LEFT_OLD=%s", old);
 	return 0;
 }
 
@@ -1430,10 +1364,10 @@ static int run_temp_from_root(int argc, char **argv)
 	ok(chdir("/"), "chdir /");
 	lsw_path(path, sizeof(path), "tmp", "fromroot-dir");
 	make_dir(path);
-	fact("LEFT_DIR=/%s", path);
+	say("LEFT_DIR=/%s", path);
 	lsw_path(path, sizeof(path), "tmp", "fromroot-file");
 	create_file(path, "abc");
-	fact("LEFT_FILE=/%s", path);
+	say("LEFT_FILE=/%s", path);
 	return 0;
 }
 
@@ -1446,10 +1380,10 @@ static int run_temp_in(int argc, char **argv)
 		fail("usage: temp-in DIR");
 	lsw_path(path, sizeof(path), argv[2], "file");
 	create_file(path, "data");
-	fact("LEFT_FILE=%s", path);
+	say("LEFT_FILE=%s", path);
 	lsw_path(path, sizeof(path), argv[2], "dir");
 	make_dir(path);
-	fact("LEFT_DIR=%s", path);
+	say("LEFT_DIR=%s", path);
 	return 0;
 }
 
@@ -1461,9 +1395,9 @@ static void temp_not_created(const char *existing)
 	if (fd >= 0) {
 		write_all(fd, "tmpfile", 7);
 		close_ok(fd);
-		fact("TMPFILE=1");
+		say("TMPFILE=1");
 	} else if (errno == EOPNOTSUPP || errno == EISDIR) {
-		fact("TMPFILE=0");
+		say("TMPFILE=0");
 	} else {
 		die("open O_TMPFILE");
 	}
@@ -1481,34 +1415,34 @@ static int run_temp_leak(int argc, char **argv)
 
 	lsw_path(path, sizeof(path), "/tmp", "file");
 	create_file(path, "hello world\n"); /* 12 bytes */
-	fact("LEFT_FILE=%s", path);
+	say("LEFT_FILE=%s", path);
 	lsw_path(path, sizeof(path), "/tmp", "dir");
 	make_dir(path);
 	snprintf(in, sizeof(in), "%s/inner", path);
 	create_file(in, "12345");
-	fact("LEFT_DIR=%s", path);
-	fact("LEFT_INNER=%s", in);
+	say("LEFT_DIR=%s", path);
+	say("LEFT_INNER=%s", in);
 	lsw_path(path, sizeof(path), "/tmp", "a");
 	lsw_path(b, sizeof(b), "/tmp", "b");
 	create_file(path, NULL);
 	ok(rename(path, b), "rename");
-	fact("RENAMED_FROM=%s", path);
-	fact("LEFT_RENAMED=%s", b);
+	say("RENAMED_FROM=%s", path);
+	say("LEFT_RENAMED=%s", b);
 	ok(chdir("/tmp"), "chdir /tmp");
 	lsw_path(path, sizeof(path), ".", "rel");
 	make_dir(path + 2);
 	ok(chdir("/"), "chdir /");
-	fact("LEFT_REL=/tmp/%s", path + 2);
+	say("LEFT_REL=/tmp/%s", path + 2);
 	lsw_path(path, sizeof(path), "/dev/shm", "shm");
 	create_file(path, "shm");
-	fact("LEFT_SHM=%s", path);
+	say("LEFT_SHM=%s", path);
 	lsw_path(path, sizeof(path), "/tmp", "gone");
 	create_file(path, "gone");
 	ok(unlink(path), "unlink");
-	fact("GONE=%s", path);
+	say("GONE=%s", path);
 	temp_leak_more();
 	temp_not_created(argc > 2 ? argv[2] : NULL);
-	fact("TEMP_CREATED=%ld", temps_made);
+	say("TEMP_CREATED=%ld", temps_made);
 	return 0;
 }
 
@@ -1572,9 +1506,9 @@ static void make_child_cgroup(char *path, size_t len)
 		fail("cgroup path too long");
 	ok(mkdir(path, 0755), "mkdir child cgroup");
 	ok(stat(path, &st), "stat child cgroup");
-	fact("CGROUP=%s", path);
-	fact("CREATOR=%d", (int)getpid());
-	fact("CGROUP_ID=%llu", (unsigned long long)st.st_ino);
+	say("CGROUP=%s", path);
+	say("CREATOR=%d", (int)getpid());
+	say("CGROUP_ID=%llu", (unsigned long long)st.st_ino);
 }
 
 static int run_cgroup_clean(int argc, char **argv)
@@ -1672,6 +1606,7 @@ int main(int argc, char **argv)
 {
 	ssize_t n;
 
+	wl_prog = wl_scenario = "workload";
 	if (argc < 2)
 		return usage();
 	n = readlink("/proc/self/exe", self_exe, sizeof(self_exe) - 1);
@@ -1682,7 +1617,7 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < sizeof(scenarios) / sizeof(scenarios[0]); i++) {
 		if (strcmp(argv[1], scenarios[i].name))
 			continue;
-		scenario = scenarios[i].name;
+		wl_scenario = scenarios[i].name;
 		return scenarios[i].run(argc, argv);
 	}
 	return usage();

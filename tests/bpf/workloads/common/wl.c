@@ -1,0 +1,106 @@
+// SPDX-License-Identifier: GPL-2.0
+/* wl.c - see wl.h. */
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#include "wl.h"
+
+const char *wl_prog;
+const char *wl_scenario = "";
+
+static void say_error(const char *what, int err)
+{
+	dprintf(STDERR_FILENO, "%s%s%s: %s%s%s\n", wl_prog ? wl_prog : "",
+		wl_prog ? " " : "", wl_scenario, what, err ? ": " : "",
+		err ? strerror(err) : "");
+}
+
+void die(const char *what)
+{
+	say_error(what, errno);
+	_exit(1);
+}
+
+void fail(const char *what)
+{
+	say_error(what, 0);
+	_exit(1);
+}
+
+long ok(long ret, const char *what)
+{
+	if (ret < 0)
+		die(what);
+	return ret;
+}
+
+void ok_pt(int err, const char *what)
+{
+	if (err) {
+		errno = err;
+		die(what);
+	}
+}
+
+/* One line on stdout with one write(2); no malloc, any length. */
+void say(const char *fmt, ...)
+{
+	char small[PATH_MAX + 256], *line = small;
+	size_t map_len = 0;
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(small, sizeof(small) - 1, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		fail("vsnprintf");
+	if (n >= (int)sizeof(small) - 1) {
+		/* A long line (a verdict): its own buffer, off the stack. */
+		map_len = n + 2;
+		line = mmap(NULL, map_len, PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (line == MAP_FAILED)
+			die("mmap line");
+		va_start(ap, fmt);
+		vsnprintf(line, n + 1, fmt, ap);
+		va_end(ap);
+	}
+	line[n++] = '\n';
+	if (write(STDOUT_FILENO, line, n) != n)
+		die("write stdout");
+	if (map_len)
+		munmap(line, map_len);
+}
+
+void close_ok(int fd)
+{
+	if (close(fd))
+		die("close");
+}
+
+void write_all(int fd, const void *buf, size_t len)
+{
+	if (write(fd, buf, len) != (ssize_t)len)
+		die("write");
+}
+
+ssize_t read_full(int fd, void *buf, size_t len)
+{
+	size_t got = 0;
+	ssize_t n;
+
+	while (got < len) {
+		n = read(fd, (char *)buf + got, len - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n < 0 ? n : (ssize_t)got;
+		got += n;
+	}
+	return got;
+}

@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * wl.h - what the test workloads (harness, storm, workload) share: dying
+ * with a message that names the program and what it was doing, checked
+ * syscalls, and whole-line output on stdout (the tests parse KEY=VALUE
+ * lines, so each line goes out in one write(2), however long).
+ */
+#ifndef LS_WL_H
+#define LS_WL_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+/* Errors read "<wl_prog> <wl_scenario>: what", or "<wl_scenario>: what"
+ * when wl_prog is NULL. Set them as the program goes. */
+extern const char *wl_prog;
+extern const char *wl_scenario;
+
+void die(const char *what) __attribute__((noreturn)); /* with errno */
+void fail(const char *what) __attribute__((noreturn));
+long ok(long ret, const char *what);   /* dies if @ret < 0 */
+void ok_pt(int err, const char *what); /* pthread's error returns */
+void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void close_ok(int fd);
+void write_all(int fd, const void *buf, size_t len);
+ssize_t read_full(int fd, void *buf, size_t len); /* short only at EOF */
+
+#endif
