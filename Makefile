@@ -149,7 +149,15 @@ $(BUILD)/tests/workloads/wl.o: tests/bpf/workloads/common/wl.c tests/bpf/workloa
 $(BUILD)/tests/workloads/%: tests/bpf/workloads/%.c tests/bpf/workloads/common/wl.h $(BUILD)/tests/workloads/client.o $(BUILD)/tests/workloads/wl.o
 	$(call msg,CC,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(WORKLOAD_CFLAGS) $< $(BUILD)/tests/workloads/client.o $(BUILD)/tests/workloads/wl.o -lpthread -o $@
+	$(Q)$(CC) $(WORKLOAD_CFLAGS) $< $(filter %.o,$^) -lpthread -o $@
+
+# workload's scenarios beyond workload.c (tests/bpf/workloads/workload/).
+WORKLOAD_PARTS := $(patsubst tests/bpf/workloads/workload/%.c,$(BUILD)/tests/workloads/workload-%.o,$(wildcard tests/bpf/workloads/workload/*.c))
+$(BUILD)/tests/workloads/workload: $(WORKLOAD_PARTS) tests/bpf/workloads/workload/workload.h
+$(BUILD)/tests/workloads/workload-%.o: tests/bpf/workloads/workload/%.c tests/bpf/workloads/workload/workload.h tests/bpf/workloads/common/wl.h
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(WORKLOAD_CFLAGS) -c $< -o $@
 
 # Benchmark (tools/bench): overhead of each level vs untraced, strace,
 # bpftrace and valgrind; the table on stdout, raw samples in build/bench.json.
