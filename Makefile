@@ -151,13 +151,20 @@ $(BUILD)/tests/workloads/%: tests/bpf/workloads/%.c tests/bpf/workloads/common/w
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(WORKLOAD_CFLAGS) $< $(filter %.o,$^) -lpthread -o $@
 
-# workload's scenarios beyond workload.c (tests/bpf/workloads/workload/).
-WORKLOAD_PARTS := $(patsubst tests/bpf/workloads/workload/%.c,$(BUILD)/tests/workloads/workload-%.o,$(wildcard tests/bpf/workloads/workload/*.c))
-$(BUILD)/tests/workloads/workload: $(WORKLOAD_PARTS) tests/bpf/workloads/workload/workload.h
-$(BUILD)/tests/workloads/workload-%.o: tests/bpf/workloads/workload/%.c tests/bpf/workloads/workload/workload.h tests/bpf/workloads/common/wl.h
-	$(call msg,CC,$@)
-	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(WORKLOAD_CFLAGS) -c $< -o $@
+# A workload NAME whose scenarios go beyond NAME.c keeps them in
+# tests/bpf/workloads/NAME/ (parts *.c, what they share in *.h): each part
+# is built as NAME-PART.o and linked into NAME by the rule above. Today
+# harness and workload.
+define workload_parts
+$(1)_PARTS := $$(patsubst tests/bpf/workloads/$(1)/%.c,$$(BUILD)/tests/workloads/$(1)-%.o,$$(wildcard tests/bpf/workloads/$(1)/*.c))
+$$(BUILD)/tests/workloads/$(1): $$($(1)_PARTS) $$(wildcard tests/bpf/workloads/$(1)/*.h)
+$$(BUILD)/tests/workloads/$(1)-%.o: tests/bpf/workloads/$(1)/%.c $$(wildcard tests/bpf/workloads/$(1)/*.h) tests/bpf/workloads/common/wl.h
+	$$(call msg,CC,$$@)
+	$$(Q)mkdir -p $$(@D)
+	$$(Q)$$(CC) $$(WORKLOAD_CFLAGS) -c $$< -o $$@
+endef
+WORKLOAD_SPLIT := $(foreach w,$(patsubst tests/bpf/workloads/%.c,%,$(WORKLOAD_SRCS)),$(if $(wildcard tests/bpf/workloads/$(w)/*.c),$(w)))
+$(foreach w,$(WORKLOAD_SPLIT),$(eval $(call workload_parts,$(w))))
 
 # Benchmark (tools/bench): overhead of each level vs untraced, strace,
 # bpftrace and valgrind; the table on stdout, raw samples in build/bench.json.
@@ -223,7 +230,8 @@ install: $(BUILD)/leakscope $(CLIENT_LIBS)
 
 format:
 	$(Q)clang-format -i $(BPF_SRCS) $(wildcard bpf/*.bpf.h) $(USER_SRCS) \
-		$(wildcard user/*.h) include/leakscope/*.h $(UNIT_SRCS) $(WORKLOAD_SRCS)
+		$(wildcard user/*.h) include/leakscope/*.h $(UNIT_SRCS) $(WORKLOAD_SRCS) \
+		$(wildcard tests/bpf/workloads/*/*.[ch]) tools/bench/workload.c
 
 clean:
 	$(call msg,CLEAN,$(BUILD))

@@ -66,7 +66,6 @@
 #include <limits.h>
 #include <netinet/in.h>
 #include <pthread.h>
-#include <semaphore.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -74,7 +73,6 @@
 #include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -127,11 +125,6 @@ static void sleep_ms(unsigned int ms)
 
 	while (nanosleep(&ts, &ts) && errno == EINTR)
 		;
-}
-
-static pid_t gettid_(void)
-{
-	return (pid_t)syscall(SYS_gettid);
 }
 
 /* One byte through a gate pipe; EOF (all writers closed) also opens it. */
@@ -294,49 +287,12 @@ static void wait_round(struct ops *sum)
 
 /* ---- deliberate leaks ---- */
 
-/* Fork a child that execs `sleep 60`; return once it has exec'd (the
- * close-on-exec pipe reads EOF), so that its argv is sleep's. */
-static pid_t spawn_sleep(void)
-{
-	int p[2];
-	pid_t pid;
-	char c;
-
-	ok(pipe2(p, O_CLOEXEC), "pipe2");
-	pid = ok(fork(), "fork");
-	if (pid == 0) {
-		close(p[0]);
-		execl("/bin/sleep", "sleep", "60", (char *)NULL);
-		_exit(127);
-	}
-	close_ok(p[1]);
-	if (read_full(p[0], &c, 1) != 0)
-		fail("sleep child did not exec");
-	close_ok(p[0]);
-	return pid;
-}
-
 /* Leaked threads run on static stacks: no mapping of their own, so each
  * leak test leaks exactly one thing. */
 static char leak_stacks[MAX_LEAK_THREADS][LEAK_STACK]
 	__attribute__((aligned(4096)));
 static int n_leak_threads;
-static sem_t leak_started;
-static pid_t leak_tid;
-
-static void *blocked_thread(void *arg)
-{
-	sem_t never;
-
-	(void)arg;
-	pthread_setname_np(pthread_self(), "storm-leak");
-	leak_tid = gettid_();
-	sem_init(&never, 0, 0);
-	sem_post(&leak_started);
-	for (;;)
-		sem_wait(&never);
-	return NULL;
-}
+static struct wl_blocker leak_blocker;
 
 static void leak_thread(const char *name)
 {
@@ -345,18 +301,18 @@ static void leak_thread(const char *name)
 
 	if (n_leak_threads == MAX_LEAK_THREADS)
 		fail("too many thread leaks");
-	sem_init(&leak_started, 0, 0);
+	wl_blocker_init(&leak_blocker, "storm-leak");
 	ok_pt(pthread_attr_init(&a), "pthread_attr_init");
 	ok_pt(pthread_attr_setstack(&a, leak_stacks[n_leak_threads++],
 				    LEAK_STACK),
 	      "pthread_attr_setstack");
 	ok_pt(pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED),
 	      "pthread_attr_setdetachstate");
-	ok_pt(pthread_create(&t, &a, blocked_thread, NULL), "pthread_create");
+	ok_pt(pthread_create(&t, &a, wl_blocked_thread, &leak_blocker),
+	      "pthread_create");
 	pthread_attr_destroy(&a);
-	while (sem_wait(&leak_started))
-		;
-	say("LEAKED %s thread %d %d", name, (int)getpid(), (int)leak_tid);
+	say("LEAKED %s thread %d %d", name, (int)getpid(),
+	    (int)wl_blocker_wait(&leak_blocker));
 }
 
 static void leak_fd(const char *name)
@@ -375,21 +331,16 @@ static void leak_fd(const char *name)
 
 static void leak_socket(const char *name)
 {
-	struct sockaddr_in sa = { .sin_family = AF_INET };
-	socklen_t len = sizeof(sa);
 	int fd = ok(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), "socket");
 
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	ok(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), "bind");
-	ok(listen(fd, 4), "listen");
-	ok(getsockname(fd, (struct sockaddr *)&sa, &len), "getsockname");
 	say("LEAKED %s socket %d %d %d", name, (int)getpid(), fd,
-	    ntohs(sa.sin_port));
+	    wl_listen_loopback(fd));
 }
 
 static void leak_process(const char *name)
 {
-	say("LEAKED %s process %d %d", name, (int)spawn_sleep(), (int)getpid());
+	say("LEAKED %s process %d %d", name, (int)wl_spawn_sleep("60"),
+	    (int)getpid());
 }
 
 static void make_leak(enum leak kind, const char *name)

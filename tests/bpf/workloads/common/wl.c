@@ -1,11 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
 /* wl.c - see wl.h. */
+#include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
+#include <netinet/in.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 #include "wl.h"
 
@@ -103,4 +109,70 @@ ssize_t read_full(int fd, void *buf, size_t len)
 		got += n;
 	}
 	return got;
+}
+
+pid_t wl_gettid(void)
+{
+	return (pid_t)syscall(SYS_gettid);
+}
+
+void wl_blocker_init(struct wl_blocker *b, const char *name)
+{
+	b->name = name;
+	b->tid = 0;
+	sem_init(&b->started, 0, 0);
+}
+
+void *wl_blocked_thread(void *blocker)
+{
+	struct wl_blocker *b = blocker;
+	sem_t never;
+
+	pthread_setname_np(pthread_self(), b->name);
+	b->tid = wl_gettid();
+	sem_init(&never, 0, 0);
+	sem_post(&b->started);
+	for (;;)
+		sem_wait(&never);
+	return NULL;
+}
+
+pid_t wl_blocker_wait(struct wl_blocker *b)
+{
+	while (sem_wait(&b->started))
+		;
+	return b->tid;
+}
+
+pid_t wl_spawn_sleep(const char *seconds)
+{
+	int p[2];
+	pid_t pid;
+	char c;
+
+	/* The close-on-exec pipe reads EOF once the child has exec'd. */
+	ok(pipe2(p, O_CLOEXEC), "pipe2");
+	pid = ok(fork(), "fork");
+	if (pid == 0) {
+		close(p[0]);
+		execl("/bin/sleep", "sleep", seconds, (char *)NULL);
+		_exit(127);
+	}
+	close_ok(p[1]);
+	if (read_full(p[0], &c, 1) != 0)
+		fail("sleep child did not exec");
+	close_ok(p[0]);
+	return pid;
+}
+
+int wl_listen_loopback(int fd)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	socklen_t len = sizeof(sa);
+
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ok(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), "bind");
+	ok(listen(fd, 4), "listen");
+	ok(getsockname(fd, (struct sockaddr *)&sa, &len), "getsockname");
+	return ntohs(sa.sin_port);
 }

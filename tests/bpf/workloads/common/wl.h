@@ -8,6 +8,7 @@
 #ifndef LS_WL_H
 #define LS_WL_H
 
+#include <semaphore.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -24,5 +25,24 @@ void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void close_ok(int fd);
 void write_all(int fd, const void *buf, size_t len);
 ssize_t read_full(int fd, void *buf, size_t len); /* short only at EOF */
+pid_t wl_gettid(void);
+/* A child that execs `sleep SECONDS`, once it has exec'd (so its argv is
+ * sleep's). */
+pid_t wl_spawn_sleep(const char *seconds);
+/* Make TCP socket @fd listen on 127.0.0.1; its port. (The caller makes
+ * the socket, so that it is the socket's creator in stacks.) */
+int wl_listen_loopback(int fd);
+
+/* A thread leaked on purpose: it names itself, says it runs, and blocks
+ * for ever. Start it (on whatever stack) with wl_blocked_thread as its
+ * body and the blocker as its argument; wl_blocker_wait gives its tid. */
+struct wl_blocker {
+	const char *name; /* its comm */
+	sem_t started;
+	pid_t tid;
+};
+void wl_blocker_init(struct wl_blocker *b, const char *name);
+void *wl_blocked_thread(void *blocker);
+pid_t wl_blocker_wait(struct wl_blocker *b);
 
 #endif
