@@ -176,7 +176,9 @@ def test_sigterm_is_passed_on(tmp_path):
 
 def test_second_signal_ends_the_run(tmp_path):
     # The command ignores SIGTERM; the second one kills the whole cgroup.
-    proc, report = start(tmp_path, ["sh", "-c", "trap '' TERM; sleep 30"])
+    # Its "ready" says the trap is set (signalled before, sh would die).
+    proc, report = start(tmp_path, ["sh", "-c", "trap '' TERM; echo ready; sleep 30"])
+    assert proc.stdout.readline() == "ready\n"
     proc.send_signal(signal.SIGTERM)
     time.sleep(0.3)
     assert proc.poll() is None
