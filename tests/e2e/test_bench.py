@@ -44,16 +44,16 @@ def test_quick_open(tmp_path, workload):
     assert doc["errors"] == []
     assert doc["correctness"] is None  # tests not selected
     assert list(doc["workloads"]) == ["open"]
-    assert 0 <= doc["noise_floor"]["open"]
+    assert 0 <= doc["untraced_spread"]["open"]
 
     rows = {r["tool"]: r for r in doc["results"]}
-    assert set(rows) == {"untraced"} | LEVELS | PEERS
-    for tool in {"untraced"} | LEVELS:
+    assert set(rows) == {"untraced", "floor"} | LEVELS | PEERS
+    for tool in {"untraced", "floor"} | LEVELS:
         r = rows[tool]
         assert r["workload"] == "open" and r["n_samples"] == 2, r
         assert 0 < r["min_ns"] <= r["median_ns"] <= r["max_ns"], r
-    for tool in LEVELS:
-        assert rows[tool]["ratio"] > 0
+    for tool in LEVELS | {"floor"}:
+        assert rows[tool]["ratio"] > 0 and rows[tool]["mean_ratio"] > 0
     assert rows["leakscope full (default)"]["target"] == 1.25
     assert rows["leakscope full (default)"]["verdict"] in ("PASS", "FAIL")
     assert rows["leakscope snapshot"]["target"] == 1.03
@@ -63,7 +63,7 @@ def test_quick_open(tmp_path, workload):
 
     samples = doc["samples"]
     assert {(s["tool"], s["rep"]) for s in samples} >= {
-        (t, rep) for t in {"untraced"} | LEVELS for rep in (0, 1)}
+        (t, rep) for t in {"untraced", "floor"} | LEVELS for rep in (0, 1)}
     for s in samples:
         assert s["workload"] == "open" and s["error"] is None, s
         assert s["ns_per_op"] > 0 and s["n"] > 0 and s["cmd"]
@@ -71,3 +71,34 @@ def test_quick_open(tmp_path, workload):
             assert s["agent"]["startup_ms"] > 0
             assert s["agent"]["max_rss_kib"] > 0
             assert s["report"]["level"] in ("full", "snapshot")
+
+
+def run_workload(*args):
+    p = subprocess.run([WORKLOAD] + list(args), capture_output=True, text=True,
+                       timeout=60)
+    line = p.stdout.strip().splitlines()[-1] if p.stdout.strip() else ""
+    return p.returncode, dict(kv.split("=", 1) for kv in line.split()), p
+
+
+def test_loop_reports_its_median_block(workload):
+    rc, out, p = run_workload("open", "20000")
+    assert rc == 0, p.stderr
+    assert int(out["ops"]) == 20000 and int(out["blocks"]) >= 1
+    lo, mid, hi = (float(out[k]) for k in ("block_min_ns", "ns_per_op", "block_max_ns"))
+    assert 0 < lo <= mid <= hi
+    assert float(out["mean_ns"]) > 0
+
+
+def test_parts_times_each_part_and_sums_them(workload):
+    rc, out, p = run_workload("parts", "sleep", "--", "0.2", "0.05")
+    assert rc == 0, p.stderr
+    a, b = int(out["part_0.2"]), int(out["part_0.05"])
+    assert a >= 200e6 and b >= 50e6
+    assert int(out["ns_per_op"]) == a + b and out["ops"] == "2"
+
+
+def test_parts_passes_on_a_failing_part(workload):
+    rc, out, _ = run_workload("parts", "sh", "-c", "exit $0", "--", "0", "3", "4")
+    assert rc == 3
+    assert set(out) >= {"part_0", "part_3", "part_4", "ns_per_op"}
+    assert run_workload("parts", "true")[0] == 2  # no parts: usage

@@ -61,27 +61,67 @@ def fmt_range(lo, hi, kind):
     return "%s–%s" % (fmt_value(lo, kind), fmt_value(hi, kind))
 
 
+def typical(samples, kind):
+    """(median, best, whole-run median) of one tool's good samples.
+
+    A run's figure is its median 10 ms block. median: the median of the
+    runs' figures; best: the fastest run's. These VMs switch between two
+    speeds for seconds to minutes at a time (untraced open+close: ~2450 or
+    ~3100 ns), so a median over a few runs lands in either regime by luck,
+    while the fastest run of each tool is one of its fast-regime runs: the
+    targets are judged on best (snapshot, which adds no syscall hook, then
+    reads 0.99-1.01x on the syscall loops; with medians 0.82-1.00x).
+    whole: the median of the runs' whole-loop means. For the realistic
+    load: the sum over its modules of each module's median (or fastest)
+    time, and the median of the runs' totals.
+    """
+    if not samples:
+        return None, None, None
+    if kind == "realistic":
+        parts = {}
+        for s in samples:
+            for k, v in s["output"].items():
+                if k.startswith("part_"):
+                    parts.setdefault(k, []).append(v)
+        whole = median([s["ns_per_op"] for s in samples])
+        if not parts:
+            return whole, min(s["ns_per_op"] for s in samples), whole
+        return (sum(median(v) for v in parts.values()),
+                sum(min(v) for v in parts.values()), whole)
+    xs = [s["ns_per_op"] for s in samples]
+    means = [s["output"]["mean_ns"] for s in samples if s["output"].get("mean_ns")]
+    return median(xs), min(xs), median(means)
+
+
 def analyse(b):
     rows, checks = [], []
-    floors = {}
+    spreads, floors = {}, {}
     for w, kind, tools in b.items:
-        def vals(tool):
-            return [s["ns_per_op"] for s in b.samples
+        def good(tool):
+            return [s for s in b.samples
                     if s["workload"] == w and s["tool"] == tool and not s["error"]]
-        base = vals("untraced")
-        bmed = median(base)
+        base = [s["ns_per_op"] for s in good("untraced")]
+        bmed, bbest, bwhole = typical(good("untraced"), kind)
         if base and bmed:
-            floors[w] = (max(base) - min(base)) / bmed
+            spreads[w] = (max(base) - min(base)) / median(base)
+            if good("floor"):
+                floors[w] = typical(good("floor"), kind)[1] / bbest
         for tool in tools:
-            xs = vals(tool)
+            xs = [s["ns_per_op"] for s in good(tool)]
+            med, best, whole = typical(good(tool), kind)
             row = {"workload": w, "kind": kind, "tool": tool, "n_samples": len(xs),
-                   "median_ns": median(xs), "min_ns": min(xs) if xs else None,
+                   "median_ns": med, "best_ns": best,
+                   "min_ns": min(xs) if xs else None,
                    "max_ns": max(xs) if xs else None, "ratio": None,
+                   "best_ratio": None, "mean_ratio": None,
                    "target": None, "target_text": "", "verdict": "", "note": ""}
             if (w, tool) in b.na:
                 row["note"] = b.na[(w, tool)]
             if xs and bmed and tool != "untraced" and kind != "roundtrip":
-                row["ratio"] = row["median_ns"] / bmed
+                row["ratio"] = med / bmed
+                row["best_ratio"] = best / bbest
+            if whole and bwhole and tool != "untraced" and kind != "roundtrip":
+                row["mean_ratio"] = whole / bwhole
             # losses reported by leakscope during these runs
             losses = {}
             for s in b.samples:
@@ -97,24 +137,29 @@ def analyse(b):
                 row["target_text"] = "≤%d µs" % (ROUNDTRIP_MAX_NS / 1e3)
                 if xs:
                     row["verdict"] = "PASS" if row["median_ns"] <= ROUNDTRIP_MAX_NS else "FAIL"
-            elif kind == "outside" and tool.startswith("leakscope") and w in floors:
-                row["target"] = 1 + floors[w] + OUTSIDE_SLACK
-                row["target_text"] = "≤%.2f× (floor %.1f%% + 2%%)" % (row["target"], floors[w] * 100)
+            elif kind == "outside" and tool.startswith("leakscope"):
+                if w in floors:
+                    row["target"] = floors[w] + OUTSIDE_SLACK
+                    row["target_text"] = "≤%.2f× (floor %.2f× + 0.02)" % (
+                        row["target"], floors[w])
+                else:
+                    row["verdict"] = "n/a"
+                    row["note"] = row["note"] or "the floor was not measured"
             elif (w, tool) in TARGETS:
                 row["target"] = TARGETS[(w, tool)]
                 row["target_text"] = "≤%.2f×" % row["target"]
             if kind != "roundtrip" and row["target"] is not None:
-                if row["ratio"] is None:
+                if row["best_ratio"] is None:
                     row["verdict"] = "n/a"
                 else:
-                    row["verdict"] = "PASS" if row["ratio"] <= row["target"] else "FAIL"
+                    row["verdict"] = "PASS" if row["best_ratio"] <= row["target"] else "FAIL"
             rows.append(row)
         # always cheaper than bpftrace doing less
         if kind in ("micro", "realistic", "outside"):
             by = {r["tool"]: r for r in rows if r["workload"] == w}
-            bt = by.get("bpftrace", {}).get("ratio")
+            bt = by.get("bpftrace", {}).get("best_ratio")
             for lvl in (LS_DEFAULT, LS_SNAPSHOT):
-                lr = by.get(lvl, {}).get("ratio")
+                lr = by.get(lvl, {}).get("best_ratio")
                 if bt is not None and lr is not None:
                     checks.append({"name": "%s: %s cheaper than bpftrace" % (w, lvl),
                                    "value": "%.2f× vs %.2f×" % (lr, bt),
@@ -156,13 +201,15 @@ def analyse(b):
             checks.append({"name": "agent peak RSS during tests %d (for information)" % t["n"],
                            "value": "%.1f MiB" % (a["max_rss_kib"] / 1024), "target": "",
                            "verdict": ""})
-    return rows, checks, floors
+    return rows, checks, spreads
 
 
-def print_table(rows, checks, floors, b, elapsed):
-    head = ["workload", "tool", "median/op", "min–max", "ratio", "target", "result"]
+def print_table(rows, checks, spreads, b, elapsed):
+    head = ["workload", "tool", "median/op", "min–max", "ratio", "best", "target",
+            "result"]
     lines = []
     for r in rows:
+        best = "%.2f×" % r["best_ratio"] if r["best_ratio"] is not None else ""
         if r["n_samples"] == 0:
             med, rng, ratio = "n/a", "", ""
         else:
@@ -174,7 +221,9 @@ def print_table(rows, checks, floors, b, elapsed):
         if r["kind"] == "outside" and tool != "untraced":
             tool = ("attach " + tool[len("leakscope "):]) if tool.startswith("leakscope") \
                 else tool + " (other cgroup)"
-        lines.append([r["workload"], tool, med, rng, ratio, r["target_text"],
+        if tool == "floor":
+            tool = "floor (1 syscall tracepoint)"
+        lines.append([r["workload"], tool, med, rng, ratio, best, r["target_text"],
                       r["verdict"] + ((" " if r["verdict"] else "") + "(" + r["note"] + ")"
                                       if r["note"] else "")])
     widths = [max(len(x[i]) for x in lines + [head]) for i in range(len(head) - 1)]
@@ -191,12 +240,17 @@ def print_table(rows, checks, floors, b, elapsed):
             out.append("")
         prev = r["workload"]
         emit(l)
-    print("leakscope overhead: %d repetition(s), interleaved; ratio = median / "
-          "median untraced" % b.args.reps)
+    print("leakscope overhead: %d repetition(s), interleaved. A run's time per op is "
+          "its median 10 ms block. median/op: the median over runs (realistic: the sum "
+          "of each module's median); min–max: of the runs (realistic: run totals); "
+          "ratio: median / untraced's; best: the fastest run / untraced's fastest "
+          "(realistic: sums of each module's fastest), which the targets judge: the "
+          "host switches between two speeds for seconds at a time, and a median of "
+          "a few runs lands in either by luck." % b.args.reps)
     print("\n".join(out))
-    if floors:
-        print("\nnoise floor (untraced (max-min)/median): " + ", ".join(
-            "%s %.1f%%" % (w, f * 100) for w, f in floors.items()))
+    if spreads:
+        print("\nuntraced spread ((max-min)/median): " + ", ".join(
+            "%s %.1f%%" % (w, f * 100) for w, f in spreads.items()))
     if b.realistic_skipped:
         print("realistic: skipped (%s)" % b.realistic_skipped)
     if checks:

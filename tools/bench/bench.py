@@ -6,7 +6,10 @@ usage: tools/bench/bench.py [--reps N] [--quick] [--only NAME[,NAME...]]
 
 Each workload (tools/bench/workload.c, built as build/bench/workload by
 `make bench`) times its own loop and prints ns_per_op, so the start-up and
-teardown of whatever wraps it are not in the number. Every workload runs
+teardown of whatever wraps it are not in the number; a syscall loop times
+~10 ms blocks and gives its median block (these VMs have host-side slow
+spells of 0.5-1 s that slow every syscall 20-30%, traced or not; the mean
+of the whole run is kept and shown beside it). Every workload runs
 untraced and under each tool, interleaved (A B C A B C ...; the order
 rotates every repetition) because the machine is noisy; the table gives the
 median, min-max and the ratio of medians against the untraced runs of the
@@ -16,7 +19,9 @@ helper that detaches its syscall tracepoints outlives it by seconds, and
 would tax the next run.
 
   open socket pipe fork thread mmap   syscall churn in the watched process
-  realistic      python3 -m test ... (Debian's libpython3.11-testsuite)
+  realistic      python3 -m test -q MODULE for 8 modules in turn (Debian's
+                 libpython3.11-testsuite): its time is the sum over modules
+                 of each module's median time
   outside-open, outside-fork   a process outside the watched cgroup while
                  `leakscope attach` watches another one (and bpftrace
                  filters on another one), vs nothing watching
@@ -25,7 +30,10 @@ would tax the next run.
                  replies and the report) must name exactly those
   agent          leakscope's start-up and peak RSS from its JSON report
 
-Tools: untraced; leakscope run at --level snapshot, the default (full) and
+Tools: untraced; the floor (one syscall tracepoint enabled that nothing
+fires, in a tracefs instance of ours: the syscall slow path every
+syscall-tracepoint tool pays; outside the cgroup, leakscope's target is
+this + 0.02); leakscope run at --level snapshot, the default (full) and
 --level stacks; strace -f (fd-related syscalls); bpftrace counting the same
 events for one cgroup; valgrind --track-fds=yes. Slow tools run fewer
 iterations (ns/op stays comparable); a tool that cannot run a workload, or
@@ -55,7 +63,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from analysis import LEVELS, OUTSIDE, analyse, print_table  # noqa: E402
+from analysis import FD_CHURN, LEVELS, OUTSIDE, analyse, print_table  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 _build = os.environ.get("BUILD", "build")
@@ -67,9 +75,10 @@ WORKLOAD = os.path.join(BUILD, "bench", "workload")
 # at exec, so started straight from Python it would report Python's RSS.
 SPAWN = [WORKLOAD, "spawn"]
 
-# Iterations per run: ~0.3-0.5 s untraced on this project's 2-core machines.
-MICRO_N = {"open": 150000, "socket": 70000, "pipe": 80000, "fork": 2000,
-           "thread": 8000, "mmap": 90000}
+# Iterations per run: ~0.7-1 s untraced on this project's 2-core machines,
+# long enough that a host slow spell (0.5-1 s) rarely covers half a run.
+MICRO_N = {"open": 300000, "socket": 140000, "pipe": 160000, "fork": 4000,
+           "thread": 16000, "mmap": 180000}
 # Slow tools run N // divisor iterations (their ns/op stays comparable).
 DIVISOR = {"strace": {"open": 50, "socket": 50, "pipe": 50, "fork": 10,
                       "thread": 20, "mmap": 50},
@@ -100,19 +109,40 @@ BPFTRACE_PROBES = [
 ]
 
 
+# The floor: one syscall tracepoint enabled (in a tracefs instance of our
+# own, on a syscall nothing here makes) puts every syscall of every task on
+# the slow path, which any syscall-tracepoint tool pays.
+FLOOR_EVENT = "syscalls/sys_exit_acct"
+
+
 def log(msg):
     print(msg, file=sys.stderr, flush=True)
 
 
-def cgroup2_mount():
+def mount_point(fstype):
+    """Where a filesystem of @fstype is mounted (/proc/self/mountinfo)."""
     with open("/proc/self/mountinfo") as f:
         for line in f:
             fields = line.split()
             sep = fields.index("-")
-            if fields[sep + 1] == "cgroup2":
+            if fields[sep + 1] == fstype:
                 return fields[4]
     return None
 
+
+
+def tracefs_mount():
+    """tracefs's mount point, mounting it if nobody has."""
+    mnt = mount_point("tracefs")
+    if mnt:
+        return mnt
+    try:
+        os.makedirs("/sys/kernel/tracing", exist_ok=True)
+        subprocess.run(["mount", "-t", "tracefs", "tracefs", "/sys/kernel/tracing"],
+                       check=True, capture_output=True)
+        return "/sys/kernel/tracing"
+    except (OSError, subprocess.CalledProcessError):
+        return None
 
 
 def parse_output(text):
@@ -155,9 +185,10 @@ class Bench:
         self.warnings = []      # worth saying, not failures
         self.cgroups = []
         self.sleepers = []
+        self.floor_dir = None   # our tracefs instance, once made
         self.report_seq = 0
         self.have = {t: shutil.which(t) for t in ("strace", "bpftrace", "valgrind")}
-        mnt = cgroup2_mount()
+        mnt = mount_point("cgroup2")
         if not mnt:
             raise SystemExit("bench: no cgroup v2 mount: leakscope cannot run here")
         base = os.path.join(mnt, "lsbench.%d" % os.getpid())
@@ -201,6 +232,12 @@ class Bench:
         return path
 
     def cleanup(self):
+        if self.floor_dir:
+            self.set_floor(False)
+            try:
+                os.rmdir(self.floor_dir)
+            except OSError as e:
+                log("bench: cannot remove %s: %s" % (self.floor_dir, e))
         for p in self.sleepers:
             p.kill()
             p.wait()
@@ -362,11 +399,47 @@ class Bench:
         elif tool == "bpftrace":
             return self.run_bpftrace(workload, rep, cmd, n, timeout,
                                      self.bt_cgroup, inside=True)
+        elif tool == "floor":
+            return self.run_floor(workload, rep, cmd, n, timeout)
         else:
             raise AssertionError(tool)
         rc, parsed, wall, out, err = self.run(full, timeout)
         return self.record(workload, tool, rep, n, full, rc, parsed, wall, out,
                            err, timeout)
+
+    def set_floor(self, on):
+        """Enable or disable FLOOR_EVENT in a tracefs instance of ours:
+        None, or why it cannot be done."""
+        try:
+            if self.floor_dir is None:
+                mnt = tracefs_mount()
+                if not mnt:
+                    return "tracefs is not mounted and cannot be"
+                path = os.path.join(mnt, "instances", "lsbench.%d" % os.getpid())
+                os.mkdir(path)
+                self.floor_dir = path
+            with open(os.path.join(self.floor_dir, "events", FLOOR_EVENT,
+                                   "enable"), "w") as f:
+                f.write("1" if on else "0")
+        except OSError as e:
+            return "cannot %s %s: %s" % ("enable" if on else "disable",
+                                         FLOOR_EVENT, e)
+        return None
+
+    def run_floor(self, workload, rep, cmd, n, timeout):
+        why = self.set_floor(True)
+        if why:
+            self.na[(workload, "floor")] = why
+            return None
+        try:
+            rc, parsed, wall, out, err = self.run(cmd, timeout)
+        finally:
+            why = self.set_floor(False)
+        if why:
+            self.errors.append("%s / floor: %s" % (workload, why))
+        return self.record(workload, "floor", rep, n,
+                           ["(%s enabled)" % FLOOR_EVENT] + cmd, rc, parsed,
+                           wall, out, err, timeout)
 
     def start_bpftrace(self, cgroup):
         script = ("BEGIN { printf(\"ready\\n\"); }\n%s\n/cgroup == cgroupid(\"%s\")/\n"
@@ -477,11 +550,12 @@ class Bench:
         peers = [t for t in ("strace", "bpftrace", "valgrind")]
         items = []
         for w in MICRO_N:
-            items.append((w, "micro", ["untraced"] + ls + peers))
+            floor = ["floor"] if w in FD_CHURN else []
+            items.append((w, "micro", ["untraced"] + floor + ls + peers))
         if realistic_ok and not (quick and not self.args.only):
-            items.append(("realistic", "realistic", ["untraced"] + ls + ["bpftrace"]))
+            items.append(("realistic", "realistic", ["untraced", "floor"] + ls + ["bpftrace"]))
         for w in OUTSIDE:
-            items.append((w, "outside", ["untraced"] + ls + ["bpftrace"]))
+            items.append((w, "outside", ["untraced", "floor"] + ls + ["bpftrace"]))
         items.append(("roundtrip", "roundtrip", ls))
         if self.args.only:
             want = set(self.args.only)
@@ -505,13 +579,13 @@ class Bench:
             n = self.n_for(workload, tool)
             self.run_tool(workload, tool, rep, [WORKLOAD, workload, str(n)], n, "micro")
         elif kind == "realistic":
-            cmd = [WORKLOAD, "exec", REALISTIC_PY, "-m", "test", "-q"] + REALISTIC_TESTS
+            cmd = [WORKLOAD, "parts", REALISTIC_PY, "-m", "test", "-q", "--"] + REALISTIC_TESTS
             self.run_tool(workload, tool, rep, cmd, 1, "realistic")
         elif kind == "outside":
             mode = OUTSIDE[workload]
             n = self.n_for(mode, "untraced")
             cmd = [WORKLOAD, mode, str(n)]
-            if tool == "untraced":
+            if tool in ("untraced", "floor"):
                 self.run_tool(workload, tool, rep, cmd, n, "micro")
             elif tool == "bpftrace":
                 self.run_bpftrace(workload, rep, cmd, n, RUN_TIMEOUT["micro"],
@@ -640,8 +714,8 @@ def main():
     finally:
         b.cleanup()
     elapsed = time.monotonic() - t0
-    rows, checks, floors = analyse(b)
-    print_table(rows, checks, floors, b, elapsed)
+    rows, checks, spreads = analyse(b)
+    print_table(rows, checks, spreads, b, elapsed)
 
     doc = {
         "schema": "leakscope.bench/1",
@@ -653,7 +727,7 @@ def main():
         "options": {"reps": args.reps, "quick": args.quick, "only": args.only},
         "workloads": {w: {"kind": kind, "tools": tools} for w, kind, tools in b.items},
         "realistic_skipped": b.realistic_skipped,
-        "noise_floor": floors,
+        "untraced_spread": spreads,
         "results": rows,
         "checks": checks,
         "correctness": b.tests,
