@@ -144,6 +144,7 @@ struct ls_report {
 	/* leakscope's own cost */
 	struct {
 		double startup_ms; /* start to CMD's exec (run), to watching */
+		double cpu_ms;	   /* the agent's own user + system CPU time */
 		uint64_t max_rss_kib;
 		struct ls_prog_stat {
 			char name[32];

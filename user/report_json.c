@@ -286,6 +286,7 @@ static void write_agent(struct ls_json *j, const struct ls_report *r)
 	ls_json_key(j, "agent");
 	ls_json_begin_object(j);
 	ls_json_kv_double(j, "startup_ms", r->agent.startup_ms, 3);
+	ls_json_kv_double(j, "cpu_ms", r->agent.cpu_ms, 3);
 	ls_json_kv_uint(j, "max_rss_kib", r->agent.max_rss_kib);
 	ls_json_key(j, "bpf_programs");
 	if (!r->agent.progs) {

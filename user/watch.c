@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -327,9 +328,21 @@ static unsigned long peak_rss_kib(void)
 	return kib;
 }
 
+/* The agent's CPU so far (all its threads; not its children). */
+static double own_cpu_ms(void)
+{
+	struct rusage ru;
+
+	if (getrusage(RUSAGE_SELF, &ru))
+		return 0;
+	return (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e3 +
+	       (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e3;
+}
+
 static void read_agent(struct ls_watch *w)
 {
 	w->report.agent.max_rss_kib = peak_rss_kib();
+	w->report.agent.cpu_ms = own_cpu_ms();
 	if (w->bpf.stats_fd >= 0)
 		ls_bpf_prog_stats(&w->bpf, &w->report.agent.progs,
 				  &w->report.agent.n_progs);

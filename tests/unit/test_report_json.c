@@ -137,7 +137,8 @@ static void test_json_top_level(void **state)
 		  "\"run_id\", \"schema\", \"started_at\", \"summary\", "
 		  "\"tests\", \"untraced_syscalls\"]");
 	ASSERT_PY(fx, "sorted(d['agent'])",
-		  "[\"bpf_programs\", \"max_rss_kib\", \"startup_ms\"]");
+		  "[\"bpf_programs\", \"cpu_ms\", \"max_rss_kib\", "
+		  "\"startup_ms\"]");
 	ASSERT_PY(fx, "d['agent']['bpf_programs']", "null");
 	ASSERT_PY(fx, "d['schema']", "\"leakscope.report/1\"");
 	ASSERT_PY(fx, "d['leakscope_version']", "\"" LEAKSCOPE_VERSION "\"");
