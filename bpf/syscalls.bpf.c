@@ -137,11 +137,22 @@ static __always_inline long syscall_nr(struct pt_regs *regs)
 #endif
 }
 
+/* tp_btf's @regs is a BTF pointer: a plain load, no helper call. */
+static __always_inline long syscall_nr_typed(struct pt_regs *regs)
+{
+#if defined(__TARGET_ARCH_x86)
+	return regs->orig_ax;
+#else
+	return syscall_nr(regs);
+#endif
+}
+
 /* The fallback: every syscall of the machine passes here; stay tiny. */
 static __always_inline int generic_exit(void *ctx, struct pt_regs *regs,
 					long ret, bool typed)
 {
-	__u32 sys = sys_of(syscall_nr(regs)), attach;
+	__u32 sys = sys_of(typed ? syscall_nr_typed(regs) : syscall_nr(regs)),
+	      attach;
 
 	if (!sys || sys >= LS_SYS_MAX)
 		return 0;
