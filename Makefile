@@ -176,9 +176,20 @@ $(BUILD)/bench/workload: tools/bench/workload.c $(BUILD)/tests/workloads/client.
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(WORKLOAD_CFLAGS) -O2 $< $(BUILD)/tests/workloads/client.o -pthread -o $@
 
+# The floor: a no-op program on the syscall tracepoints leakscope uses.
+$(BUILD)/bench/floor.bpf.o: tools/bench/floor.bpf.c $(BUILD)/vmlinux.h
+	$(call msg,BPF,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BUILD)/bench/floor: tools/bench/floor.c $(BUILD)/bench/floor.bpf.o
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $< $(LDLIBS) -o $@
+
 bench: deps
 	$(Q)V=$(V) tools/bench/deps.sh
-	$(Q)$(MAKE) --no-print-directory $(BUILD)/leakscope $(BUILD)/bench/workload
+	$(Q)$(MAKE) --no-print-directory $(BUILD)/leakscope $(BUILD)/bench/workload \
+		$(BUILD)/bench/floor
 	$(Q)BUILD=$(BUILD) $(PYTHON) tools/bench/bench.py $(BENCH_ARGS)
 
 # Fuzzing (libFuzzer, ASan+UBSan): every parser of outside input.
@@ -231,7 +242,7 @@ install: $(BUILD)/leakscope $(CLIENT_LIBS)
 format:
 	$(Q)clang-format -i $(BPF_SRCS) $(wildcard bpf/*.bpf.h) $(USER_SRCS) \
 		$(wildcard user/*.h) include/leakscope/*.h $(UNIT_SRCS) $(WORKLOAD_SRCS) \
-		$(wildcard tests/bpf/workloads/*/*.[ch]) tools/bench/workload.c
+		$(wildcard tests/bpf/workloads/*/*.[ch]) $(wildcard tools/bench/*.c)
 
 clean:
 	$(call msg,CLEAN,$(BUILD))

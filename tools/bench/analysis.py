@@ -222,7 +222,7 @@ def print_table(rows, checks, spreads, b, elapsed):
             tool = ("attach " + tool[len("leakscope "):]) if tool.startswith("leakscope") \
                 else tool + " (other cgroup)"
         if tool == "floor":
-            tool = "floor (1 syscall tracepoint)"
+            tool = "floor (no-op BPF program)"
         lines.append([r["workload"], tool, med, rng, ratio, best, r["target_text"],
                       r["verdict"] + ((" " if r["verdict"] else "") + "(" + r["note"] + ")"
                                       if r["note"] else "")])

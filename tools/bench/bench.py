@@ -30,9 +30,9 @@ would tax the next run.
                  replies and the report) must name exactly those
   agent          leakscope's start-up and peak RSS from its JSON report
 
-Tools: untraced; the floor (one syscall tracepoint enabled that nothing
-fires, in a tracefs instance of ours: the syscall slow path every
-syscall-tracepoint tool pays; outside the cgroup, leakscope's target is
+Tools: untraced; the floor (tools/bench/floor.c: a no-op BPF program on
+the exit tracepoint of every syscall leakscope traces: the least any
+syscall-tracepoint design pays; outside the cgroup, leakscope's target is
 this + 0.02); leakscope run at --level snapshot, the default (full) and
 --level stacks; strace -f (fd-related syscalls); bpftrace counting the same
 events for one cgroup; valgrind --track-fds=yes. Slow tools run fewer
@@ -109,10 +109,19 @@ BPFTRACE_PROBES = [
 ]
 
 
-# The floor: one syscall tracepoint enabled (in a tracefs instance of our
-# own, on a syscall nothing here makes) puts every syscall of every task on
-# the slow path, which any syscall-tracepoint tool pays.
-FLOOR_EVENT = "syscalls/sys_exit_acct"
+# The floor: tools/bench/floor.c holding a no-op program on the exit
+# tracepoints of the syscalls leakscope traces (read from abi.h's list).
+FLOOR = os.path.join(BUILD, "bench", "floor")
+FLOOR_OBJ = os.path.join(BUILD, "bench", "floor.bpf.o")
+ABI_H = os.path.join(ROOT, "include", "leakscope", "abi.h")
+
+
+def traced_syscalls():
+    with open(ABI_H) as f:
+        text = f.read()
+    body = text[text.index("#define LS_SYSCALL_LIST"):]
+    body = body[:body.index("\n\n")]
+    return re.findall(r"X\((\w+),", body)
 
 
 def log(msg):
@@ -185,7 +194,6 @@ class Bench:
         self.warnings = []      # worth saying, not failures
         self.cgroups = []
         self.sleepers = []
-        self.floor_dir = None   # our tracefs instance, once made
         self.report_seq = 0
         self.have = {t: shutil.which(t) for t in ("strace", "bpftrace", "valgrind")}
         mnt = mount_point("cgroup2")
@@ -232,12 +240,6 @@ class Bench:
         return path
 
     def cleanup(self):
-        if self.floor_dir:
-            self.set_floor(False)
-            try:
-                os.rmdir(self.floor_dir)
-            except OSError as e:
-                log("bench: cannot remove %s: %s" % (self.floor_dir, e))
         for p in self.sleepers:
             p.kill()
             p.wait()
@@ -407,38 +409,25 @@ class Bench:
         return self.record(workload, tool, rep, n, full, rc, parsed, wall, out,
                            err, timeout)
 
-    def set_floor(self, on):
-        """Enable or disable FLOOR_EVENT in a tracefs instance of ours:
-        None, or why it cannot be done."""
-        try:
-            if self.floor_dir is None:
-                mnt = tracefs_mount()
-                if not mnt:
-                    return "tracefs is not mounted and cannot be"
-                path = os.path.join(mnt, "instances", "lsbench.%d" % os.getpid())
-                os.mkdir(path)
-                self.floor_dir = path
-            with open(os.path.join(self.floor_dir, "events", FLOOR_EVENT,
-                                   "enable"), "w") as f:
-                f.write("1" if on else "0")
-        except OSError as e:
-            return "cannot %s %s: %s" % ("enable" if on else "disable",
-                                         FLOOR_EVENT, e)
-        return None
-
     def run_floor(self, workload, rep, cmd, n, timeout):
-        why = self.set_floor(True)
-        if why:
-            self.na[(workload, "floor")] = why
-            return None
-        try:
-            rc, parsed, wall, out, err = self.run(cmd, timeout)
-        finally:
-            why = self.set_floor(False)
-        if why:
-            self.errors.append("%s / floor: %s" % (workload, why))
-        return self.record(workload, "floor", rep, n,
-                           ["(%s enabled)" % FLOOR_EVENT] + cmd, rc, parsed,
+        """@cmd while floor.c holds its no-op program on the syscall
+        tracepoints leakscope uses."""
+        tracefs_mount()  # libbpf finds tracepoints there
+        p = subprocess.Popen([FLOOR, FLOOR_OBJ] + traced_syscalls(),
+                             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True,
+                             start_new_session=True)
+        if not self.wait_line(p, p.stdout, "ready", 30):
+            rc, _, err, _ = self.stop_background(p)
+            return self.record(workload, "floor", rep, n, p.args, rc if rc else 1,
+                               None, 0, "", "floor never got ready: " + (err or ""),
+                               timeout)
+        rc, parsed, wall, out, err = self.run(cmd, timeout)
+        frc, _, ferr, took = self.stop_background(p)
+        if rc == 0 and (frc != 0 or took > 1):
+            rc, parsed = 1, None
+            err = "floor exited %s: %s" % (frc, tail(ferr))
+        return self.record(workload, "floor", rep, n, ["(floor)"] + cmd, rc, parsed,
                            wall, out, err, timeout)
 
     def start_bpftrace(self, cgroup):
@@ -695,7 +684,7 @@ def main():
         if bad:
             ap.error("unknown workload %s (known: %s)" % (", ".join(bad), " ".join(sorted(known))))
     LEAKSCOPE = os.path.abspath(args.leakscope)
-    for path in (LEAKSCOPE, WORKLOAD):
+    for path in (LEAKSCOPE, WORKLOAD, FLOOR):
         if not os.access(path, os.X_OK):
             print("bench: %s is missing: run make bench (or make %s)" % (
                 path, os.path.relpath(path, ROOT)), file=sys.stderr)
