@@ -66,11 +66,12 @@ def typical(samples, kind):
 
     A run's figure is its median 10 ms block. median: the median of the
     runs' figures; best: the fastest run's. These VMs switch between two
-    speeds for seconds to minutes at a time (untraced open+close: ~2450 or
-    ~3100 ns), so a median over a few runs lands in either regime by luck,
-    while the fastest run of each tool is one of its fast-regime runs: the
-    targets are judged on best (snapshot, which adds no syscall hook, then
-    reads 0.99-1.01x on the syscall loops; with medians 0.82-1.00x).
+    speeds in spells of 0.1-4 s (untraced open+close: ~2450 or ~3100 ns),
+    so a median over a few runs lands in either regime by luck, while the
+    fastest run of each tool is likely one of its fast-regime runs: the
+    targets are judged on best. It is steadier, not decisive: snapshot,
+    which adds no syscall hook, read 0.99-1.01x (medians 0.82-1.00x) on the
+    syscall loops in one run and 0.89-1.12x in the next.
     whole: the median of the runs' whole-loop means. For the realistic
     load: the sum over its modules of each module's median (or fastest)
     time, and the median of the runs' totals.
