@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <bpf/libbpf.h>
@@ -37,6 +38,7 @@ int main(int argc, char **argv)
 {
 	struct bpf_object *obj;
 	struct bpf_program *prog;
+	struct bpf_link **links;
 	int attached = 0;
 	char tp[64];
 
@@ -52,21 +54,27 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	prog = bpf_object__find_program_by_name(obj, "nop");
-	for (int i = 2; prog && i < argc; i++) {
+	links = calloc(argc, sizeof(*links));
+	for (int i = 2; prog && links && i < argc; i++) {
 		snprintf(tp, sizeof(tp), "sys_exit_%s", argv[i]);
-		/* Links are released at exit, with the object. */
-		if (bpf_program__attach_tracepoint(prog, "syscalls", tp))
+		links[attached] =
+			bpf_program__attach_tracepoint(prog, "syscalls", tp);
+		if (links[attached])
 			attached++;
 	}
-	if (!attached) {
+	if (attached) {
+		signal(SIGINT, on_signal);
+		signal(SIGTERM, on_signal);
+		printf("ready %d\n", attached);
+		fflush(stdout);
+		while (!stop)
+			pause();
+	} else {
 		fprintf(stderr, "floor: no syscall tracepoint attached\n");
-		return 1;
 	}
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
-	printf("ready %d\n", attached);
-	fflush(stdout);
-	while (!stop)
-		pause();
-	return 0;
+	for (int i = 0; i < attached; i++)
+		bpf_link__destroy(links[i]);
+	free(links);
+	bpf_object__close(obj);
+	return attached ? 0 : 1;
 }
