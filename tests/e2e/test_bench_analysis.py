@@ -1,0 +1,86 @@
+"""The benchmark's arithmetic (tools/bench/analysis.py) on made-up samples:
+which figure a row reports, what a target is judged on, and the floor
+that the outside-the-cgroup target is built from. No BPF, no root."""
+import os
+import sys
+import types
+
+from lstest import REPO
+
+sys.path.insert(0, os.path.join(REPO, "tools", "bench"))
+import analysis  # noqa: E402
+
+
+def sample(workload, tool, ns, rep=0, **output):
+    return {"workload": workload, "tool": tool, "rep": rep, "ns_per_op": ns,
+            "error": None, "output": output}
+
+
+def bench(items, samples):
+    return types.SimpleNamespace(items=items, samples=samples, na={}, tests=None,
+                                 args=types.SimpleNamespace(reps=3), warnings=[],
+                                 errors=[], realistic_skipped=None)
+
+
+def rows_of(b):
+    rows, checks, _ = analysis.analyse(b)
+    return {(r["workload"], r["tool"]): r for r in rows}, checks
+
+
+def test_best_judges_the_target_and_median_is_shown():
+    # untraced: one fast-regime run among slow ones; full likewise.
+    s = [sample("open", "untraced", ns, i, mean_ns=ns) for i, ns in
+         enumerate((2400, 3100, 3000))]
+    s += [sample("open", analysis.LS_DEFAULT, ns, i, mean_ns=ns) for i, ns in
+          enumerate((2900, 3800, 3700))]
+    rows, _ = rows_of(bench([("open", "micro", ["untraced", analysis.LS_DEFAULT])], s))
+    r = rows[("open", analysis.LS_DEFAULT)]
+    assert r["median_ns"] == 3700 and r["best_ns"] == 2900
+    assert abs(r["ratio"] - 3700 / 3000) < 1e-9
+    assert abs(r["best_ratio"] - 2900 / 2400) < 1e-9
+    assert r["target"] == 1.25 and r["verdict"] == "PASS"  # 1.21 by best
+    s[-1]["ns_per_op"] = s[-2]["ns_per_op"] = s[-3]["ns_per_op"] = 3100
+    rows, _ = rows_of(bench([("open", "micro", ["untraced", analysis.LS_DEFAULT])], s))
+    assert rows[("open", analysis.LS_DEFAULT)]["verdict"] == "FAIL"  # 1.29
+
+
+def test_realistic_sums_each_module():
+    def run(tool, rep, a, b):
+        return sample("realistic", tool, a + b, rep, part_test_a=a, part_test_b=b)
+    # Each module's slow spell falls in a different run: the sums of
+    # per-module medians and minimums ignore both.
+    s = [run("untraced", 0, 10, 20), run("untraced", 1, 15, 20), run("untraced", 2, 9, 30)]
+    s += [run(analysis.LS_DEFAULT, 0, 11, 21), run(analysis.LS_DEFAULT, 1, 11, 22),
+          run(analysis.LS_DEFAULT, 2, 16, 21)]
+    rows, _ = rows_of(bench([("realistic", "realistic",
+                              ["untraced", analysis.LS_DEFAULT])], s))
+    u, f = rows[("realistic", "untraced")], rows[("realistic", analysis.LS_DEFAULT)]
+    assert (u["median_ns"], u["best_ns"]) == (30, 29)
+    assert (f["median_ns"], f["best_ns"]) == (32, 32)
+    assert abs(f["ratio"] - 32 / 30) < 1e-9
+    assert abs(f["best_ratio"] - 32 / 29) < 1e-9
+    assert f["verdict"] == "FAIL"  # 1.10 > 1.03
+    assert f["min_ns"] == 32 and f["max_ns"] == 37  # of the run totals
+
+
+def test_outside_target_is_the_measured_floor_plus_two_points():
+    tools = ["untraced", "floor", analysis.LS_DEFAULT, "bpftrace"]
+    s = [sample("outside-open", "untraced", 1000, mean_ns=1000),
+         sample("outside-open", "floor", 1100, mean_ns=1100),
+         sample("outside-open", analysis.LS_DEFAULT, 1125, mean_ns=1125),
+         sample("outside-open", "bpftrace", 1400, mean_ns=1400)]
+    rows, checks = rows_of(bench([("outside-open", "outside", tools)], s))
+    r = rows[("outside-open", analysis.LS_DEFAULT)]
+    assert abs(r["target"] - 1.12) < 1e-9
+    assert r["verdict"] == "FAIL"  # 1.125 > 1.10 + 0.02
+    cheaper = [c for c in checks if c["name"].startswith("outside-open")]
+    assert [c["verdict"] for c in cheaper] == ["PASS"]
+
+
+def test_outside_without_a_floor_is_not_judged():
+    s = [sample("outside-open", "untraced", 1000),
+         sample("outside-open", analysis.LS_DEFAULT, 1010)]
+    rows, _ = rows_of(bench([("outside-open", "outside",
+                              ["untraced", analysis.LS_DEFAULT])], s))
+    r = rows[("outside-open", analysis.LS_DEFAULT)]
+    assert r["verdict"] == "n/a" and r["note"] == "the floor was not measured"
