@@ -84,3 +84,18 @@ def test_outside_without_a_floor_is_not_judged():
                               ["untraced", analysis.LS_DEFAULT])], s))
     r = rows[("outside-open", analysis.LS_DEFAULT)]
     assert r["verdict"] == "n/a" and r["note"] == "the floor was not measured"
+
+
+def test_unjudged_tools_run_in_the_first_repetitions_only():
+    import bench
+    b = bench.Bench.__new__(bench.Bench)  # no cgroups: only the plan runs
+    b.args = types.SimpleNamespace(reps=5, only=["open"], quick=False)
+    b.plan = lambda: [("open", "micro", ["untraced", "strace", analysis.LS_DEFAULT,
+                                         analysis.LS_STACKS])]
+    calls = []
+    b.sample = lambda w, kind, tool, rep: calls.append((tool, rep))
+    b.go()
+    reps = {t: sorted(r for tool, r in calls if tool == t) for t, _ in calls}
+    assert reps["untraced"] == reps[analysis.LS_DEFAULT] == [0, 1, 2, 3, 4]
+    assert reps["strace"] == reps[analysis.LS_STACKS] == list(range(bench.PEER_REPS))
+    assert b.peer_reps == bench.PEER_REPS

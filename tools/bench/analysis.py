@@ -241,13 +241,15 @@ def print_table(rows, checks, spreads, b, elapsed):
             out.append("")
         prev = r["workload"]
         emit(l)
-    print("leakscope overhead: %d repetition(s), interleaved. A run's time per op is "
+    print("leakscope overhead: %d repetition(s)%s, interleaved. A run's time per op is "
           "its median 10 ms block. median/op: the median over runs (realistic: the sum "
           "of each module's median); min–max: of the runs (realistic: run totals); "
           "ratio: median / untraced's; best: the fastest run / untraced's fastest "
           "(realistic: sums of each module's fastest), which the targets judge: the "
           "host switches between two speeds for seconds at a time, and a median of "
-          "a few runs lands in either by luck." % b.args.reps)
+          "a few runs lands in either by luck." % (
+              b.args.reps, " (strace, valgrind, stacks: %d)" % b.peer_reps
+              if getattr(b, "peer_reps", b.args.reps) < b.args.reps else ""))
     print("\n".join(out))
     if spreads:
         print("\nuntraced spread ((max-min)/median): " + ", ".join(
