@@ -339,7 +339,7 @@ static void leak_socket(const char *name)
 
 static void leak_process(const char *name)
 {
-	say("LEAKED %s process %d %d", name, (int)wl_spawn_sleep("60"),
+	say("LEAKED %s process %d %d", name, (int)wl_spawn_sleep("60", -1),
 	    (int)getpid());
 }
 

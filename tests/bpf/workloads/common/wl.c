@@ -144,7 +144,7 @@ pid_t wl_blocker_wait(struct wl_blocker *b)
 	return b->tid;
 }
 
-pid_t wl_spawn_sleep(const char *seconds)
+pid_t wl_spawn_sleep(const char *seconds, int stdio)
 {
 	int p[2];
 	pid_t pid;
@@ -155,6 +155,9 @@ pid_t wl_spawn_sleep(const char *seconds)
 	pid = ok(fork(), "fork");
 	if (pid == 0) {
 		close(p[0]);
+		if (stdio >= 0 && (dup2(stdio, 0) < 0 || dup2(stdio, 1) < 0 ||
+				   dup2(stdio, 2) < 0))
+			_exit(126);
 		execl("/bin/sleep", "sleep", seconds, (char *)NULL);
 		_exit(127);
 	}

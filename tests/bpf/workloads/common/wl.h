@@ -27,8 +27,8 @@ void write_all(int fd, const void *buf, size_t len);
 ssize_t read_full(int fd, void *buf, size_t len); /* short only at EOF */
 pid_t wl_gettid(void);
 /* A child that execs `sleep SECONDS`, once it has exec'd (so its argv is
- * sleep's). */
-pid_t wl_spawn_sleep(const char *seconds);
+ * sleep's); with @stdio >= 0, that fd dup2()'d onto its 0, 1 and 2 first. */
+pid_t wl_spawn_sleep(const char *seconds, int stdio);
 /* Make TCP socket @fd listen on 127.0.0.1; its port. (The caller makes
  * the socket, so that it is the socket's creator in stacks.) */
 int wl_listen_loopback(int fd);

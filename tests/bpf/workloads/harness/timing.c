@@ -124,7 +124,7 @@ void t_fd_late_close(void)
 
 void t_process_late_start(void)
 {
-	late_pid = wl_spawn_sleep("60");
+	late_pid = wl_spawn_sleep("60", -1);
 	say("PROCESS_LATE_START_PID=%d", (int)late_pid);
 }
 
