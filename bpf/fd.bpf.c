@@ -162,25 +162,35 @@ enum {
 	REL_UNCOUNTED = 4,     /* the caller counts it (kind_replaced) */
 };
 
-/* Release the record @o of fd @k->handle; 1 if this call did. Global:
- * verified once, not at each of its callers (which kept the syscall
- * program's load slow). */
+/*
+ * Release the record @o of fd @k->handle; 1 if this call did. What is
+ * counted is read before the claim: once the cookie is 0, an opener that
+ * got the fd's number in another thread may rewrite the record at once
+ * (its own claim fails), and a sweep reading the kind after the claim
+ * counted the release of a socket as an fd's (the storm caught it: fd
+ * released > created). Global: verified once, not at each of its callers
+ * (which kept the syscall program's load slow).
+ */
 __noinline int fd_release(struct ls_obj_key *k, struct ls_obj *o, __u32 how)
 {
 	bool closed = how & REL_CLOSED;
-	__u64 cookie;
+	__u64 cookie, test;
+	__u32 kind, flags;
 
 	if (!k || !o)
 		return 0;
 	cookie = o->cookie;
+	kind = o->kind;
+	test = o->test;
+	flags = o->flags;
 	if (!claim(o, cookie))
 		return 0;
 	if (how & REL_REMEMBER)
 		remember_if_shared(o, cookie, false);
 	if (!(how & REL_UNCOUNTED))
-		kind_released(o->kind, 0, o->test);
-	if (closed && (o->flags & LS_OBJ_LEAKED))
-		emit_released(LS_RELEASED_FD, k->tgid, k->handle, o->test);
+		kind_released(kind, 0, test);
+	if (closed && (flags & LS_OBJ_LEAKED))
+		emit_released(LS_RELEASED_FD, k->tgid, k->handle, test);
 	if (stream_all())
 		emit_fd(LS_EV_FD_CLOSE, o, k->tgid, (__s32)k->handle);
 	return 1;
