@@ -50,6 +50,9 @@ extern struct ls_kind_stats kstats[LS_KIND_MAX];
 /* Losses, by enum ls_loss: rare, and read by the agent at every BEGIN and
  * END, so in .bss (mmap'd, no syscall) rather than a per-CPU map. */
 extern __u64 loss_count[LS_LOSS_MAX];
+/* The tick clock (see ls_tick_ns): 0 until the agent starts it. */
+extern __u64 tick_base_ns;
+extern __u32 tick_ns;
 
 /* ---- maps ---- */
 struct procs_map {
@@ -298,6 +301,25 @@ static __always_inline void current_comm(char dst[LS_COMM_LEN])
 	struct task_struct *t = bpf_get_current_task_btf();
 
 	__builtin_memcpy(dst, t->comm, LS_COMM_LEN);
+}
+
+/* ---- time ---- */
+
+/*
+ * CLOCK_MONOTONIC to the kernel's tick (1/CONFIG_HZ), for the creation
+ * times of fds and mappings. bpf_ktime_get_ns reads the TSC, which costs
+ * ~60 ns in these VMs: a sixth of what leakscope added to an open/close
+ * loop. jiffies advance by exactly one tick of CLOCK_MONOTONIC each
+ * (tick_do_update_jiffies64), so one calibration (ctl.bpf.c) maps them
+ * for the whole run. Precise time until then, or where HZ is unknown.
+ */
+static __always_inline __u64 ls_tick_ns(void)
+{
+	__u32 t = tick_ns;
+
+	if (!t)
+		return bpf_ktime_get_ns();
+	return tick_base_ns + bpf_jiffies64() * t;
 }
 
 /* ---- who is watched ---- */

@@ -59,6 +59,32 @@ static __always_inline int mark_thread(struct ls_ctl *c)
 	return 0;
 }
 
+extern unsigned int CONFIG_HZ __kconfig __weak;
+
+/*
+ * Start the tick clock (common.bpf.h): jiffies * tick + base is
+ * CLOCK_MONOTONIC to within a tick. The base is wrapped
+ * arithmetic (jiffies start near 2^32). Returns the tick in ns, or 0 where
+ * libbpf found no kernel config to give HZ (the clock stays precise).
+ */
+static __always_inline int start_tick_clock(struct ls_ctl *c)
+{
+	__u32 hz = CONFIG_HZ, t;
+	__u64 j, now;
+
+	c->cookie = 0;
+	if (hz < 24 || hz > 10000)
+		return 0;
+	t = (1000000000u + hz / 2) / hz; /* the kernel's TICK_NSEC */
+	j = bpf_jiffies64();
+	now = bpf_ktime_get_ns();
+	/* The agent runs this before attaching: no program reads them yet. */
+	tick_base_ns = now - j * t;
+	tick_ns = t;
+	c->cookie = t;
+	return 0;
+}
+
 SEC("syscall")
 int ctl(struct ls_ctl *c)
 {
@@ -71,6 +97,9 @@ int ctl(struct ls_ctl *c)
 		break;
 	case LS_CTL_MARK_THREAD:
 		c->ret = mark_thread(c);
+		break;
+	case LS_CTL_CLOCK:
+		c->ret = start_tick_clock(c);
 		break;
 	default:
 		c->ret = -EINVAL;

@@ -273,7 +273,7 @@ static __always_inline void record_begin(struct ls_obj *o, struct ls_proc **p,
 	o->tgid = id >> 32;
 	o->tid = (__u32)id;
 	*p = current_proc(o->tgid);
-	o->created_ns = bpf_ktime_get_ns();
+	o->created_ns = ls_tick_ns();
 	o->test = *p ? (*p)->test : 0;
 	o->proc_start = *p ? (*p)->start_ns : 0;
 	o->stack_id = stack_id;

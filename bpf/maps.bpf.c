@@ -19,6 +19,8 @@ __u32 iter_unfiltered = 0;
 __u64 auto_test_seq = 0;
 struct ls_kind_stats kstats[LS_KIND_MAX] = {};
 __u64 loss_count[LS_LOSS_MAX] = {};
+__u64 tick_base_ns = 0;
+__u32 tick_ns = 0;
 
 struct procs_map procs SEC(".maps");
 struct objs_map objs SEC(".maps");

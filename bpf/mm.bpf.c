@@ -75,7 +75,7 @@ static __always_inline void map_insert(struct ls_sysctx *c, struct ls_proc *p,
 	if (from) {
 		o = *from;
 	} else {
-		o.created_ns = bpf_ktime_get_ns();
+		o.created_ns = ls_tick_ns();
 		o.test = p->test;
 		o.proc_start = p->start_ns;
 		o.ino = prot_flags;

@@ -179,6 +179,18 @@ static int set_temp_roots(struct ls_bpf *b, const struct ls_bpf_config *c)
 	return 0;
 }
 
+/* Creation times of fds and mappings to the tick: see ls_tick_ns. */
+static int start_tick_clock(struct ls_bpf *b)
+{
+	struct ls_ctl c = { .op = LS_CTL_CLOCK };
+	int err = ls_bpf_ctl(b, &c);
+
+	if (err)
+		return err;
+	b->tick_ns = (unsigned int)c.cookie;
+	return 0;
+}
+
 static int load(struct ls_bpf *b, const struct ls_bpf_config *c)
 {
 	int err;
@@ -201,6 +213,11 @@ static int load(struct ls_bpf *b, const struct ls_bpf_config *c)
 	err = set_temp_roots(b, c);
 	if (err) {
 		set_err(b, "cannot set temp roots: %s", strerror(-err));
+		return err;
+	}
+	err = start_tick_clock(b);
+	if (err) {
+		set_err(b, "cannot start the tick clock: %s", strerror(-err));
 		return err;
 	}
 	b->rb = ring_buffer__new(bpf_map__fd(b->skel->maps.events), c->on_event,

@@ -61,6 +61,7 @@ struct ls_bpf {
 	char missing_sys[256];	     /* syscalls without a tracepoint here */
 	char err[320];		     /* why ls_bpf_start failed */
 	int stats_fd;		     /* bpf_enable_stats, or -1 */
+	unsigned int tick_ns;	     /* creation times' resolution; 0: ns */
 };
 
 /*

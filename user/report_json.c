@@ -341,6 +341,11 @@ static void write_watch(struct ls_json *j, const struct ls_report *r)
 	ls_json_kv_double(j, "duration_s", r->duration_s, 3);
 	ls_json_kv_string(j, "cgroup", r->cgroup);
 	ls_json_kv_string(j, "level", r->level ? "full" : "snapshot");
+	if (r->created_at_tick_ms > 0)
+		ls_json_kv_double(j, "created_at_tick_ms",
+				  r->created_at_tick_ms, 3);
+	else
+		ls_json_kv_null(j, "created_at_tick_ms");
 	ls_json_kv_bool(j, "interrupted", r->interrupted);
 	kv_opt_string(j, "interrupt_reason", r->interrupt_reason);
 	ls_json_key(j, "attach");

@@ -197,6 +197,7 @@ static void record_attach(struct ls_watch *w)
 	struct ls_report *r = &w->report;
 
 	r->level = w->o->level;
+	r->created_at_tick_ms = w->bpf.tick_ns / 1e6;
 	for (int k = 0; k < LS_HOOK_MAX; k++)
 		if (w->bpf.hooks.chosen[k])
 			r->attach[k] = ls_attach_name(w->bpf.hooks.chosen[k]);

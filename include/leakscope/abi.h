@@ -72,7 +72,7 @@ struct ls_obj_key {
 
 /* Value of the live-object table: who created the object, and when. */
 struct ls_obj {
-	__u64 created_ns; /* CLOCK_MONOTONIC (bpf_ktime_get_ns) */
+	__u64 created_ns; /* CLOCK_MONOTONIC (to the tick: ls_tick_ns) */
 	__u64 test;	  /* test id active in the creator (0: none) */
 	__u64 cookie;	  /* fd: struct file address; map: length */
 	__u64 proc_start; /* creator's group start time: tgid identity */
@@ -149,6 +149,8 @@ enum ls_ctl_op {
 	LS_CTL_SET_TEST = 1,	/* procs[tgid].test = test */
 	LS_CTL_MARK_LEAKED = 2, /* objs[key] |= LEAKED if cookie matches */
 	LS_CTL_MARK_THREAD = 3, /* threads[tgid].flags |= LEAKED */
+	LS_CTL_CLOCK = 4,	/* start the tick clock; out: cookie = its
+				 * resolution in ns (0: not here) */
 };
 
 struct ls_ctl {

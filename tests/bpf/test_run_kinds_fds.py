@@ -11,6 +11,7 @@ process behind (lsworkload.py). Workloads: tests/bpf/workloads/workload.c;
 they print KEY=VALUE facts.
 """
 
+import gzip
 import os
 
 from lsworkload import (FD_CLEAN_N, WORKLOAD, assert_creator,
@@ -67,6 +68,48 @@ def test_fd_inherited_by_daemon_names_the_command_as_creator(run_ls):
     ])
     for f in of_kind(report, "fd") + of_kind(report, "socket"):
         assert_creator(report, f, num(fs, "PID"))
+
+
+def kernel_hz():
+    """CONFIG_HZ from the kernel config where libbpf looks for it, or
+    None if there is none."""
+    release = os.uname().release
+    for path, opener in (("/boot/config-" + release, open),
+                         ("/proc/config.gz", gzip.open)):
+        try:
+            with opener(path, "rt") as f:
+                for line in f:
+                    if line.startswith("CONFIG_HZ="):
+                        return int(line.split("=", 1)[1])
+        except OSError:
+            continue
+    return None
+
+
+def test_fd_creation_times_to_the_tick(run_ls):
+    """fds are timed by jiffies (a TSC read costs too much per fd): the
+    report gives the tick, and the times agree, to within it, with the
+    precise times of processes made between them."""
+    res = run_ls([], ["sh", "-c",
+                      "exec 7</dev/null; sleep 0.3; exec 8</dev/null; "
+                      "sleep 30 & echo DAEMON=$!"])
+    assert_run_ok(res)
+    report, fs = res.report, facts(res.stdout)
+    hz = kernel_hz()
+    tick = report["created_at_tick_ms"]
+    assert tick == (round(1000 / hz, 3) if hz else None), (tick, hz)
+    slack = (tick or 0) / 1000
+    d = num(fs, "DAEMON")
+    fds = {f["fd"]: f["created_at_s"] for f in of_kind(report, "fd")
+           if f["pid"] == d}
+    procs = [f for f in of_kind(report, "process") if f["pid"] == d]
+    assert len(procs) == 1, report["findings"]
+    daemon_at = procs[0]["created_at_s"]
+    assert set(fds) >= {7, 8}, report["findings"]
+    # fd 8 was opened 0.3 s after fd 7, just before the daemon was forked.
+    assert 0.3 - 2 * slack <= fds[8] - fds[7] < 1.0, fds
+    assert daemon_at - 0.1 - slack <= fds[8] <= daemon_at + slack, \
+        (fds, daemon_at)
 
 
 # --------------------------------------------------------------- sockets

@@ -130,7 +130,8 @@ static void test_json_top_level(void **state)
 	write_json(fx);
 	ASSERT_PY(fx, "sorted(d)",
 		  "[\"agent\", \"attach\", \"cgroup\", \"cleanup\", "
-		  "\"command\", \"duration_s\", \"events\", \"exit\", "
+		  "\"command\", \"created_at_tick_ms\", \"duration_s\", "
+		  "\"events\", \"exit\", "
 		  "\"findings\", \"interrupt_reason\", \"interrupted\", "
 		  "\"leakscope_version\", "
 		  "\"level\", \"losses\", \"metrics\", \"mode\", \"notes\", "
@@ -150,6 +151,7 @@ static void test_json_top_level(void **state)
 	ASSERT_PY(fx, "[d['interrupted'], d['interrupt_reason']]",
 		  "[false, null]");
 	ASSERT_PY(fx, "[d['attach'], d['untraced_syscalls']]", "[{}, null]");
+	ASSERT_PY(fx, "d['created_at_tick_ms']", "null");
 	ASSERT_PY(fx, "d['command']", "[\"true\"]");
 	ASSERT_PY(fx, "d['exit']",
 		  "{\"code\": 0, \"error\": null, \"signal\": null, "
@@ -176,6 +178,7 @@ static void test_json_attach_mode(void **state)
 	fx->r.attach[LS_HOOK_PROC] = "tp_btf";
 	fx->r.attach[LS_HOOK_TEMP] = "tracepoint";
 	snprintf(fx->r.missing_sys, sizeof(fx->r.missing_sys), "openat2");
+	fx->r.created_at_tick_ms = 4;
 	write_json(fx);
 	ASSERT_PY(fx, "[d['mode'], d['level'], d['command'], d['exit']]",
 		  "[\"attach\", \"snapshot\", null, null]");
@@ -184,6 +187,7 @@ static void test_json_attach_mode(void **state)
 	ASSERT_PY(fx, "d['attach']",
 		  "{\"proc\": \"tp_btf\", \"temp\": \"tracepoint\"}");
 	ASSERT_PY(fx, "d['untraced_syscalls']", "\"openat2\"");
+	ASSERT_PY(fx, "d['created_at_tick_ms']", "4.0");
 }
 
 static void test_json_exit_kinds(void **state)
