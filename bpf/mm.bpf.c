@@ -87,12 +87,16 @@ static __always_inline void map_insert(struct ls_sysctx *c, struct ls_proc *p,
 	}
 	o.cookie = len;
 	o.gen = p->mm_gen;
-	old = map_lookup(&k, p);
-	if (old) /* MAP_FIXED over a mapping we track */
-		map_release(&k, old, p, true);
-	if (bpf_map_update_elem(&objs, &k, &o, BPF_ANY)) {
-		loss(LS_LOSS_OBJ_TABLE);
-		return;
+	/* Usually nothing is tracked at a new address: one insert, not a
+	 * lookup first. */
+	if (bpf_map_update_elem(&objs, &k, &o, BPF_NOEXIST)) {
+		old = map_lookup(&k, p);
+		if (old) /* MAP_FIXED over a mapping we track */
+			map_release(&k, old, p, true);
+		if (bpf_map_update_elem(&objs, &k, &o, BPF_ANY)) {
+			loss(LS_LOSS_OBJ_TABLE);
+			return;
+		}
 	}
 	p->live_maps++;
 	p->mapped_bytes += len;

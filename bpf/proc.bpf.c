@@ -13,6 +13,31 @@
 
 #define EXIT_ZOMBIE 32
 
+/*
+ * Fields of a task the tracepoint hands us. tp_btf's arguments are BTF
+ * pointers: plain loads. raw_tp's are untyped: a probe read each, which
+ * cost a third of a thread's fork program. @typed is a constant in each
+ * program, so each compiles one branch only.
+ */
+#define TASK_READ(typed, t, field) \
+	((typed) ? (t)->field : BPF_CORE_READ((t), field))
+
+static __always_inline bool task_watched_by(struct task_struct *t, bool typed)
+{
+	if (!typed)
+		return task_watched(t);
+	return cgid_watched(t->cgroups->dfl_cgrp->kn->id);
+}
+
+static __always_inline void task_comm(char dst[LS_COMM_LEN],
+				      struct task_struct *t, bool typed)
+{
+	if (typed)
+		__builtin_memcpy(dst, t->comm, LS_COMM_LEN);
+	else
+		BPF_CORE_READ_STR_INTO((char(*)[LS_COMM_LEN])dst, t, comm);
+}
+
 static __always_inline void emit_proc(__u32 type, __u64 test, __u32 pid,
 				      __u32 ppid, __s32 code, __u32 flags)
 {
@@ -30,17 +55,17 @@ static __always_inline void emit_proc(__u32 type, __u64 test, __u32 pid,
 /* Threads are remembered one by one, so that only threads the watch saw
  * created are counted released, and a leaked one names its creator. */
 static __always_inline void on_thread_new(struct task_struct *parent, __u32 pid,
-					  __u32 tgid)
+					  __u32 tgid, bool typed)
 {
 	struct ls_proc *p = bpf_map_lookup_elem(&procs, &tgid);
 	struct ls_thread th = {};
 
-	th.created_ns = bpf_ktime_get_ns();
+	th.created_ns = ls_tick_ns();
 	th.test = p ? p->test : 0;
 	th.flags = 0;
 	th.tgid = tgid;
-	th.creator_tid = BPF_CORE_READ(parent, pid);
-	BPF_CORE_READ_STR_INTO(&th.creator_comm, parent, comm);
+	th.creator_tid = TASK_READ(typed, parent, pid);
+	task_comm(th.creator_comm, parent, typed);
 	if (bpf_map_update_elem(&threads, &pid, &th, BPF_ANY)) {
 		loss(LS_LOSS_THREAD_TABLE);
 		return;
@@ -73,19 +98,19 @@ static __always_inline void on_thread_gone(struct ls_proc *p, __u32 pid,
 }
 
 static __always_inline int on_fork(struct task_struct *parent,
-				   struct task_struct *child)
+				   struct task_struct *child, bool typed)
 {
 	__u32 tgid, pid, ptgid;
 	struct ls_proc np = {}, *pp;
 
-	if (!task_watched(child))
+	if (!task_watched_by(child, typed))
 		return 0;
-	tgid = BPF_CORE_READ(child, tgid);
-	pid = BPF_CORE_READ(child, pid);
-	ptgid = BPF_CORE_READ(parent, tgid);
+	tgid = TASK_READ(typed, child, tgid);
+	pid = TASK_READ(typed, child, pid);
+	ptgid = TASK_READ(typed, parent, tgid);
 
 	if (pid != tgid) {
-		on_thread_new(parent, pid, tgid);
+		on_thread_new(parent, pid, tgid, typed);
 		return 0;
 	}
 
@@ -93,12 +118,12 @@ static __always_inline int on_fork(struct task_struct *parent,
 	 * belong to it. */
 	pp = bpf_map_lookup_elem(&procs, &ptgid);
 	np.test = np.created_test = pp ? pp->test : 0;
-	np.start_ns = BPF_CORE_READ(child, start_time);
+	np.start_ns = TASK_READ(typed, child, start_time);
 	np.forked_ns = bpf_ktime_get_ns();
 	np.ppid = ptgid;
-	np.creator_tid = BPF_CORE_READ(parent, pid);
+	np.creator_tid = TASK_READ(typed, parent, pid);
 	np.flags = LS_PROC_COUNTED;
-	BPF_CORE_READ_STR_INTO(&np.comm, child, comm);
+	task_comm(np.comm, child, typed);
 	if (bpf_map_update_elem(&procs, &tgid, &np, BPF_ANY)) {
 		loss(LS_LOSS_PROC_TABLE);
 		return 0;
@@ -112,14 +137,14 @@ SEC("tp_btf/sched_process_fork")
 int BPF_PROG(proc_fork_btf, struct task_struct *parent,
 	     struct task_struct *child)
 {
-	return on_fork(parent, child);
+	return on_fork(parent, child, true);
 }
 
 SEC("raw_tp/sched_process_fork")
 int BPF_PROG(proc_fork_raw, struct task_struct *parent,
 	     struct task_struct *child)
 {
-	return on_fork(parent, child);
+	return on_fork(parent, child, false);
 }
 
 /* Mappings die with the old mm at exec and with the process at exit. */
@@ -224,26 +249,31 @@ int BPF_PROG(proc_exec_raw, struct task_struct *t, pid_t old_pid)
 #define SIGNAL_GROUP_EXIT 0x00000004
 
 /* Is the whole thread group on its way out (exit_group, fatal signal)? */
-static __always_inline bool group_exiting(struct task_struct *t)
+static __always_inline bool group_exiting(struct task_struct *t, bool typed)
 {
-	return BPF_CORE_READ(t, signal, flags) & SIGNAL_GROUP_EXIT;
+	return (typed ? t->signal->flags : BPF_CORE_READ(t, signal, flags)) &
+	       SIGNAL_GROUP_EXIT;
 }
 
-static __always_inline int on_exit(struct task_struct *t)
+/* signal->live is decremented before the tracepoint fires. */
+static __always_inline bool group_dead(struct task_struct *t, bool typed)
+{
+	return (typed ? t->signal->live.counter
+		      : BPF_CORE_READ(t, signal, live.counter)) == 0;
+}
+
+static __always_inline int on_exit(struct task_struct *t, bool typed)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	__u32 tgid = id >> 32, pid = (__u32)id;
 	struct ls_proc *p;
-	bool group_dead;
 
 	if (!current_watched())
 		return 0;
 	p = bpf_map_lookup_elem(&procs, &tgid);
-	/* signal->live is decremented before the tracepoint fires. */
-	group_dead = BPF_CORE_READ(t, signal, live.counter) == 0;
 	if (pid != tgid)
-		on_thread_gone(p, pid, tgid, !group_exiting(t));
-	if (!group_dead || !p)
+		on_thread_gone(p, pid, tgid, !group_exiting(t, typed));
+	if (!group_dead(t, typed) || !p)
 		return 0;
 	/*
 	 * A process counts as released when it exits, not when it is reaped:
@@ -256,7 +286,7 @@ static __always_inline int on_exit(struct task_struct *t)
 	if (p->flags & LS_PROC_COUNTED)
 		kind_released(LS_KIND_PROCESS, 0, p->created_test);
 	emit_proc(LS_EV_PROC_EXIT, p->test, tgid, p->ppid,
-		  BPF_CORE_READ(t, exit_code), 1);
+		  TASK_READ(typed, t, exit_code), 1);
 	bpf_map_delete_elem(&procs, &tgid);
 	return 0;
 }
@@ -264,23 +294,23 @@ static __always_inline int on_exit(struct task_struct *t)
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(proc_exit_btf, struct task_struct *t)
 {
-	return on_exit(t);
+	return on_exit(t, true);
 }
 
 SEC("raw_tp/sched_process_exit")
 int BPF_PROG(proc_exit_raw, struct task_struct *t)
 {
-	return on_exit(t);
+	return on_exit(t, false);
 }
 
 /* The task struct is freed after the parent reaped it: the end of a process
  * (and of a zombie). Runs for every task on the machine: stay cheap. */
-static __always_inline int on_free(struct task_struct *t)
+static __always_inline int on_free(struct task_struct *t, bool typed)
 {
-	__u32 pid = BPF_CORE_READ(t, pid), tgid = BPF_CORE_READ(t, tgid);
+	__u32 pid = TASK_READ(typed, t, pid), tgid = TASK_READ(typed, t, tgid);
 
 	/* The task keeps its css_set until now: the cgroup still tells. */
-	if (pid == tgid && task_watched(t))
+	if (pid == tgid && task_watched_by(t, typed))
 		emit_proc(LS_EV_PROC_REAP, 0, tgid, 0, 0, 0);
 	return 0;
 }
@@ -288,13 +318,13 @@ static __always_inline int on_free(struct task_struct *t)
 SEC("tp_btf/sched_process_free")
 int BPF_PROG(proc_free_btf, struct task_struct *t)
 {
-	return on_free(t);
+	return on_free(t, true);
 }
 
 SEC("raw_tp/sched_process_free")
 int BPF_PROG(proc_free_raw, struct task_struct *t)
 {
-	return on_free(t);
+	return on_free(t, false);
 }
 
 /*

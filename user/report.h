@@ -116,7 +116,7 @@ struct ls_report {
 	bool interrupted;
 	const char *interrupt_reason;
 	enum ls_level level;
-	double created_at_tick_ms; /* fds' and mappings' created_at; 0: ns */
+	double created_at_tick_ms; /* created_at of fds, maps, threads; 0: ns */
 	const char *attach[LS_HOOK_MAX];
 	char missing_sys[256];
 
