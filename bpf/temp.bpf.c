@@ -14,7 +14,10 @@
 #include "common.bpf.h"
 
 #define AT_REMOVEDIR 0x200
-#define WALK_STEPS   64
+/* Steps up the dentry tree: enough for any path that fits below a root
+ * (two bytes a level) plus mount crossings. bpf_loop's count costs the
+ * verifier nothing. */
+#define WALK_STEPS 1024
 /* The scratch buffer (2048 bytes): the part below the root is built
  * backwards to end at BUF_MID, the user's string goes after it; a path is
  * at most LS_TEMP_PATH_LEN - 1 bytes, and the masks keep every access
@@ -44,7 +47,7 @@ struct walk {
 	__u32 pos;
 	__s32 root;
 	__u32 flags;
-	__u32 pad;
+	__u32 stopped; /* the walk ended (root, top, no buffer) */
 };
 
 /* One step up: returns 1 to stop (root found, or the top reached). */
@@ -58,25 +61,25 @@ static long walk_step(__u32 i, void *arg)
 	__u32 *idx, len, pos = w->pos;
 
 	if (!buf || pos > BUF_MID)
-		return 1;
+		return w->stopped = 1;
 	key.dev = BPF_CORE_READ(d, d_sb, s_dev);
 	key.ino = BPF_CORE_READ(d, d_inode, i_ino);
 	idx = bpf_map_lookup_elem(&temp_roots, &key);
 	if (idx) {
 		w->root = *idx;
-		return 1;
+		return w->stopped = 1;
 	}
 	if (d == BPF_CORE_READ(m, mnt.mnt_root)) {
 		up = BPF_CORE_READ(m, mnt_parent);
-		if (up == m)
-			return 1; /* the global root: not a temp path */
+		if (up == m) /* the global root: not a temp path */
+			return w->stopped = 1;
 		w->d = (__u64)BPF_CORE_READ(m, mnt_mountpoint);
 		w->m = (__u64)up;
 		return 0;
 	}
 	parent = BPF_CORE_READ(d, d_parent);
 	if (parent == d)
-		return 1;
+		return w->stopped = 1;
 	len = BPF_CORE_READ(d, d_name.len);
 	if (len + 1 > pos || len > 255) {
 		w->flags |= LS_TEMP_TRUNC; /* keep walking to find the root */
@@ -109,8 +112,14 @@ static __always_inline __u32 rel_path(struct vfsmount *mnt, struct dentry *d,
 	};
 
 	buf[BUF_MID] = 0;
-	if (bpf_loop(WALK_STEPS, walk_step, &w, 0) == WALK_STEPS)
+	bpf_loop(WALK_STEPS, walk_step, &w, 0);
+	if (!w.stopped) {
+		/* Whether a temp root is above is unknown: that is a loss,
+		 * counted here because the callers drop a path without a
+		 * root. */
 		w.flags |= LS_TEMP_TRUNC;
+		loss(LS_LOSS_PATH_TRUNC);
+	}
 	*root = w.root;
 	*flags |= w.flags;
 	if (w.pos > BUF_MID)

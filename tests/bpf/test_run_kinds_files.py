@@ -14,6 +14,7 @@ they print KEY=VALUE facts.
 
 import os
 import shutil
+import subprocess
 
 import pytest
 
@@ -170,18 +171,21 @@ def test_cgroup_with_a_daemon_inside(run_ls):
 
 # ---------------------------------------------------- long temp paths
 
-# CMD: makes DEPTH directories of 60-byte names below argv[1], the first
-# with mkdir(2) on its absolute path, the rest relative to the one before
-# (chdir), and leaves a file in the deepest; prints its path.
+# CMD: makes DEPTH nested directories below argv[1], each named "dNN" and
+# argv[3] x's, each with mkdir(2) relative to the one before (chdir), and
+# leaves a file in the deepest; prints its path. argv: the top directory,
+# the depth, the x's.
 LONG_PATH = r"""
 import os, sys
 os.chdir(sys.argv[1])
+path = os.getcwd()
 for i in range(int(sys.argv[2])):
-    name = "d%02d" % i + "x" * 57
+    name = "d%02d" % i + "x" * int(sys.argv[3])
     os.mkdir(name)
     os.chdir(name)
+    path += "/" + name  # getcwd fails past PATH_MAX
 open("left-behind", "w").close()
-print("FILE=" + os.path.join(os.getcwd(), "left-behind"), flush=True)
+print("FILE=" + path + "/left-behind", flush=True)
 """
 
 
@@ -192,7 +196,7 @@ def test_temp_long_path(run_ls, tmp_path, depth):
     (paths are kept up to 1023 bytes below the root), which is counted
     as path_truncated and lowers the confidence, never cut silently."""
     res = run_ls([], ["/usr/bin/python3", "-c", LONG_PATH, str(tmp_path),
-                      str(depth)])
+                      str(depth), "57"])
     path = one(facts(res.stdout), "FILE")
     below_root = len(os.path.relpath(path, "/tmp"))
     try:
@@ -209,3 +213,34 @@ def test_temp_long_path(run_ls, tmp_path, depth):
     finally:
         shutil.rmtree(os.path.join(str(tmp_path), "d00" + "x" * 57))
     assert (depth == 12) == (below_root < 1024), below_root
+
+
+
+@pytest.mark.parametrize("depth", [150, 1100])
+def test_temp_deep_path(run_ls, tmp_path, depth):
+    """A temp file 150 directories deep, ~700 bytes below its root: the
+    kernel's walk up to the root has steps enough for any path that fits,
+    so it is reported whole and nothing is lost. 1100 deep, the walk gives
+    up before it knows whether a root is above: that is counted as
+    path_truncated and lowers the confidence, never dropped silently."""
+    res = run_ls([], ["/usr/bin/python3", "-c", LONG_PATH, str(tmp_path),
+                      str(depth), "0"])
+    try:
+        path = one(facts(res.stdout), "FILE")
+        if depth == 150:
+            assert len(os.path.relpath(path, "/tmp")) < 1024, path
+            assert_run_ok(res)
+            files = [f["path"] for f in of_kind(res.report, "tempfile")
+                     if f["type"] == "file"]
+            assert files == [path], files
+        else:
+            assert res.rc == 0, res.stderr
+            losses = res.report["losses"]
+            # Past the first ~220 levels (1023 bytes of 4-5 byte names),
+            # each mkdir and the file are counted, found or not.
+            assert losses["path_truncated"] >= depth - 300, losses
+            assert losses["confidence"] == "reduced", losses
+    finally:
+        # Deeper than python's recursion limit: rm walks it iteratively.
+        subprocess.run(["rm", "-rf", os.path.join(str(tmp_path), "d00")],
+                       check=True)
