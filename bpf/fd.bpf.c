@@ -162,24 +162,36 @@ enum {
 	REL_UNCOUNTED = 4,     /* the caller counts it (kind_replaced) */
 };
 
+/* The record's cookie, loaded once: callers decide on it, then claim it. */
+static __always_inline __u64 cookie_of(struct ls_obj *o)
+{
+	return *(volatile __u64 *)&o->cookie;
+}
+
 /*
- * Release the record @o of fd @k->handle; 1 if this call did. What is
- * counted is read before the claim: once the cookie is 0, an opener that
- * got the fd's number in another thread may rewrite the record at once
- * (its own claim fails), and a sweep reading the kind after the claim
- * counted the release of a socket as an fd's (the storm caught it: fd
- * released > created). Global: verified once, not at each of its callers
- * (which kept the syscall program's load slow).
+ * Release the record @o of fd @k->handle if it still holds @cookie, the
+ * file its caller judged (a sweep that found the fd closed must not
+ * release the record an opener has written since); 1 if this call did.
+ * What is counted is read after @cookie and before the claim: once the
+ * cookie is 0, an opener that got the fd's number in another thread may
+ * rewrite the record at once (its own claim fails), and a sweep reading
+ * the kind after the claim counted the release of a socket as an fd's
+ * (the storm caught it: fd released > created). The story (emit_fd) and
+ * `departed` read the record after the claim: a racing rewrite can make
+ * them name the newer file, never change a count. Global: verified once,
+ * not at each of its callers (which kept the syscall program's load
+ * slow).
  */
-__noinline int fd_release(struct ls_obj_key *k, struct ls_obj *o, __u32 how)
+__noinline int fd_release(struct ls_obj_key *k, struct ls_obj *o, __u32 how,
+			  __u64 cookie)
 {
 	bool closed = how & REL_CLOSED;
-	__u64 cookie, test;
+	__u64 test;
 	__u32 kind, flags;
 
 	if (!k || !o)
 		return 0;
-	cookie = o->cookie;
+	asm volatile("" ::: "memory"); /* the fields after the cookie */
 	kind = o->kind;
 	test = o->test;
 	flags = o->flags;
@@ -206,17 +218,20 @@ __noinline int fd_release(struct ls_obj_key *k, struct ls_obj *o, __u32 how)
 static __always_inline bool rewrite(struct ls_obj_key *k, struct ls_obj *old,
 				    struct ls_obj *o)
 {
-	bool same = old->kind == o->kind && old->test == o->test;
-	__u64 cookie = o->cookie;
+	__u64 cookie = o->cookie, stale = cookie_of(old);
+	bool same;
 	int released;
 
+	asm volatile("" ::: "memory"); /* judge the record @stale names */
+	same = old->kind == o->kind && old->test == o->test;
 	/* A stale record: the number was reused, so its fd was closed. A
 	 * new file at the old one's address means the old one is freed:
 	 * nobody else holds it. */
-	released = fd_release(
-		k, old,
-		(old->cookie == cookie ? REL_CLOSED : REL_CLOSED_SHARED) |
-			(same ? REL_UNCOUNTED : 0));
+	released =
+		fd_release(k, old,
+			   (stale == cookie ? REL_CLOSED : REL_CLOSED_SHARED) |
+				   (same ? REL_UNCOUNTED : 0),
+			   stale);
 	o->cookie = 0;
 	*old = *o;
 	o->cookie = cookie;
@@ -414,9 +429,13 @@ static __always_inline void fd_closed(__u32 tgid, __u32 fd)
 {
 	struct ls_obj_key k = { .tgid = tgid, .cls = LS_OBJ_FD, .handle = fd };
 	struct ls_obj *o = bpf_map_lookup_elem(&objs, &k);
+	__u64 cookie;
 
-	if (o && (__u64)current_fd_file(fd) != o->cookie)
-		fd_release(&k, o, REL_CLOSED_SHARED);
+	if (!o)
+		return;
+	cookie = cookie_of(o);
+	if ((__u64)current_fd_file(fd) != cookie)
+		fd_release(&k, o, REL_CLOSED_SHARED, cookie);
 }
 
 static __always_inline void fd_pair(struct ls_sysctx *c, __u64 uptr)
@@ -449,6 +468,7 @@ static long sweep_one(__u32 i, void *arg)
 	struct sweep_ctx *s = arg;
 	struct ls_obj_key k = { .tgid = s->tgid, .cls = LS_OBJ_FD };
 	struct ls_obj *o;
+	__u64 cookie;
 	bool open;
 
 	k.handle = s->first + i;
@@ -457,16 +477,17 @@ static long sweep_one(__u32 i, void *arg)
 		return 0;
 	/* Survived exec (no O_CLOEXEC), or reopened by another thread: the
 	 * record is of a live fd. */
-	open = (__u64)task_fd_file(s->task, k.handle) == o->cookie;
+	cookie = cookie_of(o);
+	open = (__u64)task_fd_file(s->task, k.handle) == cookie;
 	if (s->mode != LS_SWEEP_EXIT) {
 		if (!open)
-			fd_release(&k, o, REL_CLOSED_SHARED);
+			fd_release(&k, o, REL_CLOSED_SHARED, cookie);
 		return 0;
 	}
 	if (open)
-		remember_if_shared(o, o->cookie, true);
+		remember_if_shared(o, cookie, true);
 	/* Not open at exit: it was closed before, and is released as such. */
-	fd_release(&k, o, open ? REL_DIED : REL_CLOSED_SHARED);
+	fd_release(&k, o, open ? REL_DIED : REL_CLOSED_SHARED, cookie);
 	bpf_map_delete_elem(&objs, &k);
 	return 0;
 }
@@ -574,7 +595,9 @@ static __always_inline bool opens_by_path(__u32 sys)
 	       sys == LS_SYS_openat2 || sys == LS_SYS_creat;
 }
 
-/* Exit of a syscall of the FD_NEW or FD_CLOSE hook groups. */
+/* Exit of a syscall of the FD_NEW or FD_CLOSE hook groups. A case that
+ * reads c->arg must not be in syscalls.bpf.c's result_only(), which
+ * leaves the arguments 0. */
 __noinline int ls_fd_syscall(struct ls_sysctx *c)
 {
 	struct ls_proc *p;
