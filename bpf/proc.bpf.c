@@ -267,13 +267,17 @@ static __always_inline int on_exit(struct task_struct *t, bool typed)
 	__u64 id = bpf_get_current_pid_tgid();
 	__u32 tgid = id >> 32, pid = (__u32)id;
 	struct ls_proc *p;
+	bool last;
 
 	if (!current_watched())
 		return 0;
 	p = bpf_map_lookup_elem(&procs, &tgid);
+	/* Read first: the later another thread's exit is seen here, the more
+	 * likely two threads both take themselves for the last. */
+	last = group_dead(t, typed);
 	if (pid != tgid)
 		on_thread_gone(p, pid, tgid, !group_exiting(t, typed));
-	if (!group_dead(t, typed) || !p)
+	if (!last || !p)
 		return 0;
 	/*
 	 * A process counts as released when it exits, not when it is reaped:

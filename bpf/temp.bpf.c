@@ -50,6 +50,14 @@ struct walk {
 	__u32 stopped; /* the walk ended (root, top, no buffer) */
 };
 
+/* End the walk (bpf_loop stops on 1), and say it ended rather than ran
+ * out of steps. */
+static __always_inline long stop(struct walk *w)
+{
+	w->stopped = 1;
+	return 1;
+}
+
 /* One step up: returns 1 to stop (root found, or the top reached). */
 static long walk_step(__u32 i, void *arg)
 {
@@ -61,25 +69,25 @@ static long walk_step(__u32 i, void *arg)
 	__u32 *idx, len, pos = w->pos;
 
 	if (!buf || pos > BUF_MID)
-		return w->stopped = 1;
+		return stop(w);
 	key.dev = BPF_CORE_READ(d, d_sb, s_dev);
 	key.ino = BPF_CORE_READ(d, d_inode, i_ino);
 	idx = bpf_map_lookup_elem(&temp_roots, &key);
 	if (idx) {
 		w->root = *idx;
-		return w->stopped = 1;
+		return stop(w);
 	}
 	if (d == BPF_CORE_READ(m, mnt.mnt_root)) {
 		up = BPF_CORE_READ(m, mnt_parent);
 		if (up == m) /* the global root: not a temp path */
-			return w->stopped = 1;
+			return stop(w);
 		w->d = (__u64)BPF_CORE_READ(m, mnt_mountpoint);
 		w->m = (__u64)up;
 		return 0;
 	}
 	parent = BPF_CORE_READ(d, d_parent);
 	if (parent == d)
-		return w->stopped = 1;
+		return stop(w);
 	len = BPF_CORE_READ(d, d_name.len);
 	if (len + 1 > pos || len > 255) {
 		w->flags |= LS_TEMP_TRUNC; /* keep walking to find the root */
@@ -189,19 +197,19 @@ __noinline int temp_resolve(int dfd, __u64 upath, struct side *s)
 	s->root = -1;
 	s->abs = 0;
 	if (bpf_probe_read_user(&first, 1, (void *)upath))
-		return false;
+		return 0;
 	if (first == '/') {
 		s->abs = 1;
 		s->flags |= LS_TEMP_ABS;
-		return true;
+		return 1;
 	}
 	if (!base_dir(dfd, &mnt, &d))
-		return false;
+		return 0;
 	s->start = rel_path(mnt, d, buf, &s->root, &s->flags);
 	if (s->root < 0) {
 		/* The walk reached "/": buf holds the base's absolute path. */
 		if ((s->flags & LS_TEMP_TRUNC) || !temp_ancestor(d))
-			return false;
+			return 0;
 		s->flags |= LS_TEMP_ABS;
 	}
 	/* "base" + "/" + user string, contiguous from s->start. */
@@ -213,7 +221,7 @@ __noinline int temp_resolve(int dfd, __u64 upath, struct side *s)
 	s->end = BUF_MID + (n > 0 ? n : 1);
 	if (s->start == BUF_MID && s->root >= 0)
 		s->start = BUF_MID + 1;
-	return true;
+	return 1;
 }
 
 /* Where a path built in @buf starts (<= START_MAX: reading a whole
@@ -323,7 +331,9 @@ __noinline int temp_rename_event(struct ls_sysctx *c)
 	if (rb)
 		copy_side(e->path2, &b, buf, new);
 	e->flags2 = b.flags | (flags & RENAME_EXCHANGE ? LS_TEMP_EXCHANGE : 0);
-	note_trunc(a.flags | b.flags);
+	/* A side that is no temp path was not followed: its length is no
+	 * loss (and a walk that ran out is counted where it ran out). */
+	note_trunc((ra ? a.flags : 0) | (rb ? b.flags : 0));
 	if (ra || rb)
 		emit_submit(e);
 	else
