@@ -2,7 +2,7 @@
 /*
  * ctl.bpf.c - changes the agent makes to the live tables while programs
  * run: the current test of a process (BEGIN/END), the "reported as leaked"
- * mark on an object.
+ * mark on an object; and, before they run, the tick clock's calibration.
  *
  * A BPF_PROG_TYPE_SYSCALL program run with BPF_PROG_RUN: each change is one
  * store in the kernel. A read-modify-write of a whole map value from
@@ -61,16 +61,26 @@ static __always_inline int mark_thread(struct ls_ctl *c)
 
 extern unsigned int CONFIG_HZ __kconfig __weak;
 
+#define CLOCK_SLACK_NS (60ull * 1000000000) /* boot before the first tick */
+
+/* Smallest CLOCK_MONOTONIC - jiffies * tick seen: the start of a tick. */
+__u64 tick_calib_min = 0;
+
 /*
- * Start the tick clock (common.bpf.h): jiffies * tick + base is
- * CLOCK_MONOTONIC to within a tick. The base is wrapped
- * arithmetic (jiffies start near 2^32). Returns the tick in ns, or 0 where
- * libbpf found no kernel config to give HZ (the clock stays precise).
+ * Calibrate the tick clock (common.bpf.h); the agent calls this a few
+ * times, a fraction of a tick apart, before attaching (no program reads
+ * the clock yet). Each sample's now - jiffies * tick lies between the
+ * start of the current tick and a tick (plus the tick interrupt's delay)
+ * later; the smallest of them, plus half a tick, puts each time within
+ * half a tick of the truth. The base is wrapped arithmetic (jiffies start
+ * near 2^32). c->cookie gets the tick in ns, or 0 where there is no HZ
+ * (no kernel config for libbpf) or the one found does not fit jiffies'
+ * count since boot: the clock then stays precise.
  */
-static __always_inline int start_tick_clock(struct ls_ctl *c)
+static __always_inline int calibrate_tick_clock(struct ls_ctl *c)
 {
 	__u32 hz = CONFIG_HZ, t;
-	__u64 j, now;
+	__u64 j, now, base, since_boot;
 
 	c->cookie = 0;
 	if (hz < 24 || hz > 10000)
@@ -78,8 +88,15 @@ static __always_inline int start_tick_clock(struct ls_ctl *c)
 	t = (1000000000u + hz / 2) / hz; /* the kernel's TICK_NSEC */
 	j = bpf_jiffies64();
 	now = bpf_ktime_get_ns();
-	/* The agent runs this before attaching: no program reads them yet. */
-	tick_base_ns = now - j * t;
+	/* jiffies start at INITIAL_JIFFIES, 300 s of ticks below 2^32. */
+	since_boot = (j - (__u64)(__u32)(-300 * (int)hz)) * t;
+	if (since_boot > now + CLOCK_SLACK_NS ||
+	    now > since_boot + CLOCK_SLACK_NS)
+		return 0;
+	base = now - j * t;
+	if (!tick_ns || (__s64)(base - tick_calib_min) < 0)
+		tick_calib_min = base;
+	tick_base_ns = tick_calib_min + t / 2;
 	tick_ns = t;
 	c->cookie = t;
 	return 0;
@@ -99,7 +116,7 @@ int ctl(struct ls_ctl *c)
 		c->ret = mark_thread(c);
 		break;
 	case LS_CTL_CLOCK:
-		c->ret = start_tick_clock(c);
+		c->ret = calibrate_tick_clock(c);
 		break;
 	default:
 		c->ret = -EINVAL;

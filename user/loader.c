@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -179,15 +180,30 @@ static int set_temp_roots(struct ls_bpf *b, const struct ls_bpf_config *c)
 	return 0;
 }
 
-/* Creation times of fds and mappings to the tick: see ls_tick_ns. */
+#define TICK_SAMPLES 5
+
+/*
+ * Creation times of fds, mappings and threads to the tick (ls_tick_ns):
+ * samples spread over one tick let the kernel find where ticks start
+ * (ctl.bpf.c). Costs one tick of start-up (4 ms at HZ=250).
+ */
 static int start_tick_clock(struct ls_bpf *b)
 {
-	struct ls_ctl c = { .op = LS_CTL_CLOCK };
-	int err = ls_bpf_ctl(b, &c);
+	for (int i = 0; i < TICK_SAMPLES; i++) {
+		struct ls_ctl c = { .op = LS_CTL_CLOCK };
+		int err = ls_bpf_ctl(b, &c);
+		struct timespec gap;
 
-	if (err)
-		return err;
-	b->tick_ns = (unsigned int)c.cookie;
+		if (err)
+			return err;
+		b->tick_ns = (unsigned int)c.cookie;
+		if (!b->tick_ns)
+			return 0;
+		gap.tv_sec = 0;
+		gap.tv_nsec = b->tick_ns / (TICK_SAMPLES - 1);
+		if (i + 1 < TICK_SAMPLES)
+			nanosleep(&gap, NULL);
+	}
 	return 0;
 }
 
