@@ -222,3 +222,34 @@ def test_temp_long_path(run_ls, tmp_path, depth, xs, fits, min_lost):
     finally:
         # Deeper than python's recursion limit: rm walks it iteratively.
         subprocess.run(["rm", "-rf", top], check=True)
+
+
+# CMD: makes directories a and b below argv[1], a file in a, and moves it
+# into b with renameat(2) on two directory fds (relative names).
+RENAME_AT = r"""
+import os, sys
+a, b = (os.path.join(sys.argv[1], n) for n in ("a", "b"))
+os.mkdir(a)
+os.mkdir(b)
+fa = os.open(a, os.O_RDONLY | os.O_DIRECTORY)
+fb = os.open(b, os.O_RDONLY | os.O_DIRECTORY)
+with open(os.path.join(a, "made"), "w") as f:
+    f.write("xyz")
+os.rename("made", "moved", src_dir_fd=fa, dst_dir_fd=fb)
+print("LEFT_A=" + a)
+print("LEFT_B=" + b)
+print("LEFT_FILE=" + os.path.join(b, "moved"), flush=True)
+"""
+
+
+def test_rename_between_directory_fds(run_ls, tmp_path):
+    """renameat with a directory fd on each side: the file is reported
+    where it went (a mix-up of the two sides would look for it in a)."""
+    res = run_ls([], ["/usr/bin/python3", "-c", RENAME_AT, str(tmp_path)])
+    assert_run_ok(res)
+    fs = facts(res.stdout)
+    assert_findings(res.report, [
+        ("tempfile", "orphan", one(fs, "LEFT_A"), "dir", 0),
+        ("tempfile", "orphan", one(fs, "LEFT_B"), "dir", 3),  # holds it
+        ("tempfile", "orphan", one(fs, "LEFT_FILE"), "file", 3),
+    ])
