@@ -63,9 +63,6 @@ extern unsigned int CONFIG_HZ __kconfig __weak;
 
 #define CLOCK_SLACK_NS (60ull * 1000000000) /* boot before the first tick */
 
-/* Smallest CLOCK_MONOTONIC - jiffies * tick seen: the start of a tick. */
-__u64 tick_calib_min = 0;
-
 /*
  * Calibrate the tick clock (common.bpf.h); the agent calls this a few
  * times, a fraction of a tick apart, before attaching (no program reads
@@ -93,10 +90,10 @@ static __always_inline int calibrate_tick_clock(struct ls_ctl *c)
 	if (since_boot > now + CLOCK_SLACK_NS ||
 	    now > since_boot + CLOCK_SLACK_NS)
 		return 0;
-	base = now - j * t;
-	if (!tick_ns || (__s64)(base - tick_calib_min) < 0)
-		tick_calib_min = base;
-	tick_base_ns = tick_calib_min + t / 2;
+	/* The smallest sample so far is tick_base_ns - t / 2. */
+	base = now - j * t + t / 2;
+	if (!tick_ns || (__s64)(base - tick_base_ns) < 0)
+		tick_base_ns = base;
 	tick_ns = t;
 	c->cookie = t;
 	return 0;

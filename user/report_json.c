@@ -28,6 +28,16 @@ static void kv_opt_int(struct ls_json *j, const char *key, long long v)
 		ls_json_kv_null(j, key);
 }
 
+/* @v with @places decimals if @known, else null. */
+static void kv_opt_double(struct ls_json *j, const char *key, bool known,
+			  double v, int places)
+{
+	if (known)
+		ls_json_kv_double(j, key, v, places);
+	else
+		ls_json_kv_null(j, key);
+}
+
 static void write_argv(struct ls_json *j, const char *key, char **argv)
 {
 	ls_json_key(j, key);
@@ -53,10 +63,7 @@ static void write_creator(struct ls_json *j, const struct ls_finding *f)
 		kv_opt_string(j, "comm", f->creator_comm);
 		ls_json_end_object(j);
 	}
-	if (f->created_at >= 0)
-		ls_json_kv_double(j, "created_at_s", f->created_at, 6);
-	else
-		ls_json_kv_null(j, "created_at_s");
+	kv_opt_double(j, "created_at_s", f->created_at >= 0, f->created_at, 6);
 }
 
 static const char *prot_name(unsigned int prot)
@@ -341,11 +348,8 @@ static void write_watch(struct ls_json *j, const struct ls_report *r)
 	ls_json_kv_double(j, "duration_s", r->duration_s, 3);
 	ls_json_kv_string(j, "cgroup", r->cgroup);
 	ls_json_kv_string(j, "level", r->level ? "full" : "snapshot");
-	if (r->created_at_tick_ms > 0)
-		ls_json_kv_double(j, "created_at_tick_ms",
-				  r->created_at_tick_ms, 3);
-	else
-		ls_json_kv_null(j, "created_at_tick_ms");
+	kv_opt_double(j, "created_at_tick_ms", r->created_at_tick_ms > 0,
+		      r->created_at_tick_ms, 3);
 	ls_json_kv_bool(j, "interrupted", r->interrupted);
 	kv_opt_string(j, "interrupt_reason", r->interrupt_reason);
 	ls_json_key(j, "attach");
