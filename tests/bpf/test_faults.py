@@ -299,15 +299,25 @@ def stderr_of(agent):
         return ""
 
 
-def env_of(pid, name):
+def environ_of(pid):
+    """/proc/PID/environ's bytes, b"" if it is gone."""
     try:
         with open(f"/proc/{pid}/environ", "rb") as f:
-            for kv in f.read().split(b"\0"):
-                k, _, v = kv.partition(b"=")
-                if k.decode() == name:
-                    return v.decode()
+            return f.read()
     except OSError:
-        pass
+        return b""
+
+
+def env_of(pid, name, timeout=5):
+    """NAME in PID's environment. A process in the middle of execve
+    already has its new comm but not yet its new environment (the kernel
+    sets comm before it builds the new stack): environ reads empty then,
+    so wait for it."""
+    env = poll_until(lambda: environ_of(pid), timeout)
+    for kv in env.split(b"\0"):
+        k, _, v = kv.partition(b"=")
+        if k.decode() == name:
+            return v.decode()
     return None
 
 
