@@ -88,6 +88,13 @@ def test_loop_reports_its_median_block(workload):
     lo, mid, hi = (float(out[k]) for k in ("block_min_ns", "ns_per_op", "block_max_ns"))
     assert 0 < lo <= mid <= hi
     assert float(out["mean_ns"]) > 0
+    # each block's time per op, in the order run, and the core probe after it
+    blocks = [float(x) for x in out["block_ns"].split(",")]
+    probes = [float(x) for x in out["probe_ns"].split(",")]
+    assert len(blocks) == len(probes) == int(out["blocks"])
+    assert sorted(blocks)[len(blocks) // 2] == pytest.approx(mid, abs=0.05)
+    assert min(blocks) == pytest.approx(lo, abs=0.05)
+    assert all(p > 0 for p in probes)
 
 
 def test_parts_times_each_part_and_sums_them(workload):

@@ -99,3 +99,83 @@ def test_unjudged_tools_run_in_the_first_repetitions_only():
     assert reps["untraced"] == reps[analysis.LS_DEFAULT] == [0, 1, 2, 3, 4]
     assert reps["strace"] == reps[analysis.LS_STACKS] == list(range(bench.PEER_REPS))
     assert b.peer_reps == bench.PEER_REPS
+
+
+def blocky(workload, tool, rep, blocks):
+    """A run of @blocks [(ns per op, probe ns)], its figure the median block."""
+    ns = sorted(n for n, _ in blocks)[len(blocks) // 2]
+    return sample(workload, tool, ns, rep, mean_ns=ns,
+                  block_ns=[n for n, _ in blocks], probe_ns=[p for _, p in blocks])
+
+
+FAST, SLOW = 4500.0, 8600.0  # core probes at the host's two speeds
+
+
+def test_quiet_blocks_judge_the_target():
+    # untraced ran mostly at the fast speed, full mostly at the slow one:
+    # best and median say 1.3×, the blocks at the same speed 1.23×.
+    s = [blocky("open", "untraced", i, [(2400, FAST)] * 30 + [(3100, SLOW)] * 10)
+         for i in range(3)]
+    s += [blocky("open", analysis.LS_DEFAULT, i, [(2950, FAST)] * 10 + [(3900, SLOW)] * 30)
+          for i in range(3)]
+    rows, _ = rows_of(bench([("open", "micro", ["untraced", analysis.LS_DEFAULT])], s))
+    r = rows[("open", analysis.LS_DEFAULT)]
+    assert abs(r["best_ratio"] - 3900 / 2400) < 1e-9
+    assert abs(r["quiet_ratio"] - 2950 / 2400) < 1e-9
+    assert (r["quiet_blocks"], r["blocks"]) == (30, 120)
+    assert r["verdict"] == "PASS"
+    assert analysis.fmt_quiet(r) == "1.23× (25%)"
+    assert analysis.fmt_quiet(rows[("open", "untraced")]) == "(75%)"
+    # The same blocks 1.3× apart at the fast speed fail, whatever best says.
+    for x in s[3:]:
+        x["output"]["block_ns"] = [3120 if p == FAST else 3000
+                                   for p in x["output"]["probe_ns"]]
+        x["ns_per_op"] = 2400
+    rows, _ = rows_of(bench([("open", "micro", ["untraced", analysis.LS_DEFAULT])], s))
+    r = rows[("open", analysis.LS_DEFAULT)]
+    assert r["best_ratio"] == 1.0 and abs(r["quiet_ratio"] - 1.3) < 1e-9
+    assert r["verdict"] == "FAIL"
+
+
+def test_too_few_quiet_blocks_fall_back_to_best():
+    few = analysis.QUIET_MIN_BLOCKS - 1
+    s = [blocky("open", "untraced", 0, [(2400, FAST)] * 20),
+         blocky("open", analysis.LS_DEFAULT, 0, [(2500, FAST)] * few + [(3300, SLOW)] * 20)]
+    rows, _ = rows_of(bench([("open", "micro", ["untraced", analysis.LS_DEFAULT])], s))
+    r = rows[("open", analysis.LS_DEFAULT)]
+    assert r["quiet_ns"] is None and r["quiet_ratio"] is None
+    assert r["quiet_blocks"] == few
+    assert r["verdict"] == "FAIL"  # best: 3300 / 2400
+    assert analysis.fmt_quiet(r) == "(31%)"
+
+
+def test_the_quiet_limit_comes_from_the_whole_workload():
+    # untraced never ran at the fast speed: its blocks are measured against
+    # the fastest probe of every tool, so none is quiet and best judges.
+    limit = FAST * analysis.QUIET_FACTOR
+    s = [blocky("open", "untraced", 0, [(3100, FAST * 1.5)] * 20),
+         blocky("open", analysis.LS_DEFAULT, 0,
+                [(2500, FAST)] * 10 + [(2600, limit)] * 10 + [(9000, limit + 1)] * 5)]
+    rows, _ = rows_of(bench([("open", "micro", ["untraced", analysis.LS_DEFAULT])], s))
+    u, f = rows[("open", "untraced")], rows[("open", analysis.LS_DEFAULT)]
+    assert u["quiet_blocks"] == 0 and u["quiet_ns"] is None
+    assert f["quiet_blocks"] == 20 and f["quiet_ns"] == 2550  # at the limit counts
+    assert f["quiet_ratio"] is None and f["verdict"] == "PASS"  # best 2600 / 3100
+
+
+def test_a_run_of_one_block_prints_numbers_not_lists():
+    one = sample("open", "untraced", 2400, block_ns=2400.0, probe_ns=FAST)
+    assert analysis.blocks_of(one) == [(2400.0, FAST)]
+    odd = sample("open", "untraced", 2400, block_ns=[1.0, 2.0], probe_ns=[FAST])
+    assert analysis.blocks_of(odd) == []
+
+
+def test_the_outside_floor_is_measured_on_quiet_blocks_too():
+    tools = ["untraced", "floor", analysis.LS_DEFAULT]
+    s = [blocky("outside-open", "untraced", 0, [(1000, FAST)] * 10 + [(1300, SLOW)] * 30),
+         blocky("outside-open", "floor", 0, [(1100, FAST)] * 30 + [(1400, SLOW)] * 10),
+         blocky("outside-open", analysis.LS_DEFAULT, 0, [(1125, FAST)] * 20)]
+    rows, _ = rows_of(bench([("outside-open", "outside", tools)], s))
+    r = rows[("outside-open", analysis.LS_DEFAULT)]
+    assert abs(r["target"] - 1.12) < 1e-9  # floor 1100 / 1000, not 1100 / 1300
+    assert abs(r["quiet_ratio"] - 1.125) < 1e-9 and r["verdict"] == "FAIL"

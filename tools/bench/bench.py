@@ -7,17 +7,20 @@ usage: tools/bench/bench.py [--reps N] [--quick] [--only NAME[,NAME...]]
 Each workload (tools/bench/workload.c, built as build/bench/workload by
 `make bench`) times its own loop and prints ns_per_op, so the start-up and
 teardown of whatever wraps it are not in the number; a syscall loop times
-~10 ms blocks and gives its median block (these VMs have host-side slow
-spells of 0.1-4 s that slow every syscall 20-30%, traced or not; the
-mean of the whole run is kept in the JSON). Every workload runs untraced
-and under each tool, interleaved (A B C A B C ...; the order rotates every
-repetition) because the machine is noisy; the table gives the median,
-min-max, the ratio of medians and the ratio of fastest runs ("best")
-against the untraced runs of the same invocation, with the issue's
-targets judged on best and marked PASS or FAIL (see analysis.py). A run
-starts only once everything of the one before has exited: leakscope's
-helper that detaches its syscall tracepoints outlives it by seconds, and
-would tax the next run.
+~10 ms blocks and gives its median block, and each block's time with a
+probe of the core taken after it (these VMs have host-side slow spells of
+0.1-4 s that slow every syscall 20-30%, traced or not, and the probe ~1.9x;
+the mean of the whole run is kept in the JSON). Every workload runs
+untraced and under each tool, interleaved (A B C A B C ...; the order
+rotates every repetition) because the machine is noisy; the table gives
+the median, min-max, the ratio of medians, the ratio of fastest runs
+("best") and the ratio over the blocks run at the host's fast speed
+("quiet") against the untraced runs of the same invocation, with the
+issue's targets judged on quiet (best where too few blocks were quiet,
+and for the realistic load) and marked PASS or FAIL (see analysis.py). A
+run starts only once everything of the one before has exited:
+leakscope's helper that detaches its syscall tracepoints outlives it by
+seconds, and would tax the next run.
 
   open socket pipe fork thread mmap   syscall churn in the watched process
   realistic      python3 -m test -q MODULE for 8 modules in turn (Debian's
@@ -161,17 +164,19 @@ def tracefs_mount():
         return None
 
 
+def parse_value(v):
+    """A number, a list of numbers ('1.5,2,3'), or the text as it is."""
+    try:
+        return [float(x) for x in v.split(",")] if "," in v else float(v)
+    except ValueError:
+        return v
+
+
 def parse_output(text):
     """The last 'ns_per_op=X ops=N k=v...' line of a workload, as a dict."""
     for line in reversed(text.splitlines()):
         if "ns_per_op=" in line:
-            out = {}
-            for k, v in re.findall(r"(\w+)=(\S+)", line):
-                try:
-                    out[k] = float(v)
-                except ValueError:
-                    out[k] = v
-            return out
+            return {k: parse_value(v) for k, v in re.findall(r"(\w+)=(\S+)", line)}
     return None
 
 

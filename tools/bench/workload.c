@@ -117,48 +117,108 @@ static int cmp_ll(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-#define BLOCK_NS 10000000LL /* ~10 ms of work per timed block */
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+#define BLOCK_NS     10000000LL	 /* ~10 ms of work per timed block */
+#define PROBE_BYTES  (512 << 10) /* half the L2 of a core here */
+#define PROBE_PASSES 4		 /* the last one is timed */
+
+/*
+ * How much of its core this thread has right now: the time to read every
+ * cache line of @buf once more after a first read has brought it into the
+ * L2. These VMs switch between two speeds for 0.1-4 s at a time. In the
+ * slow one every syscall takes 20-30% longer, traced or not, and this
+ * read ~8-9 us instead of ~4.6, while a loop of ALU work slows by 2%: the
+ * core's caches are shared with something else then (it comes and goes
+ * with activity on the other virtual CPU: a busy loop there puts the
+ * machine in it ~70% of the time, against ~30% with it idle). The times
+ * fall in two clear groups (4-5 us, 7-10 us). Nothing a tracer does in
+ * the block before moves them: the first read refills @buf from wherever
+ * the block left it, untimed. ~50 us per 10 ms block, outside the timed
+ * work.
+ */
+static long long probe_core(const volatile unsigned char *buf)
+{
+	long long t = 0;
+	unsigned sum = 0;
+
+	for (int pass = 0; pass < PROBE_PASSES; pass++) {
+		t = now_ns();
+		for (long i = 0; i < PROBE_BYTES; i += 64)
+			sum += buf[i];
+		t = now_ns() - t;
+	}
+	(void)sum;
+	return t;
+}
+
+static void print_list(const char *key, const double *v, long n)
+{
+	printf(" %s=", key);
+	for (long i = 0; i < n; i++)
+		printf(i ? ",%.1f" : "%.1f", v[i]);
+}
 
 /*
  * Time @n calls of @op in blocks of ~10 ms. ns_per_op is the median
- * block's time per op; mean_ns the whole loop's. These VMs have host-side
- * slow spells (0.5-1 s in which every syscall takes 20-30% longer, traced
- * or not, seen with nothing else running): a run that overlaps one moves
- * its mean by up to that much, its median block only if the spell covers
- * half the run. Both are printed; the bench compares medians.
+ * block's time per op; mean_ns the whole loop's. block_ns lists each
+ * block's time per op in the order run, and probe_ns the core probe
+ * taken after it (probe_core()), so the bench can compare blocks run at
+ * the same machine speed (tools/bench/analysis.py).
  */
 static void loop(void (*op)(void), long n)
 {
-	long long t0, t, *blk;
+	long long t, work = 0;
+	double *blk, *probe, *sorted;
 	long per, nblk = 0, done = 0, warm = n / 20 > 0 ? n / 20 : 1;
+	unsigned char *buf = malloc(PROBE_BYTES);
 
+	if (!buf)
+		die("malloc");
+	memset(buf, 1, PROBE_BYTES);
 	t = now_ns();
 	for (long i = 0; i < warm; i++)
 		op();
 	per = BLOCK_NS / ((now_ns() - t) / warm + 1);
 	per = per < 1 ? 1 : per > n ? n : per;
 	blk = calloc(n / per + 1, sizeof(*blk));
-	if (!blk)
+	probe = calloc(n / per + 1, sizeof(*probe));
+	sorted = calloc(n / per + 1, sizeof(*sorted));
+	if (!blk || !probe || !sorted)
 		die("calloc");
-	t0 = now_ns();
 	while (done < n) {
 		long k = n - done < per ? n - done : per;
 
 		t = now_ns();
 		for (long i = 0; i < k; i++)
 			op();
+		t = now_ns() - t;
+		work += t;
 		/* A short last block is left to the mean. */
-		if (k == per || !nblk)
-			blk[nblk++] = (now_ns() - t) * per / k;
+		if (k == per || !nblk) {
+			blk[nblk] = (double)t / k;
+			probe[nblk++] = (double)probe_core(buf);
+		}
 		done += k;
 	}
-	t = now_ns() - t0;
-	qsort(blk, nblk, sizeof(*blk), cmp_ll);
+	memcpy(sorted, blk, nblk * sizeof(*blk));
+	qsort(sorted, nblk, sizeof(*sorted), cmp_double);
 	printf("ns_per_op=%.1f ops=%ld mean_ns=%.1f blocks=%ld "
-	       "block_min_ns=%.1f block_max_ns=%.1f\n",
-	       (double)blk[nblk / 2] / per, n, (double)t / n, nblk,
-	       (double)blk[0] / per, (double)blk[nblk - 1] / per);
+	       "block_min_ns=%.1f block_max_ns=%.1f",
+	       sorted[nblk / 2], n, (double)work / n, nblk, sorted[0],
+	       sorted[nblk - 1]);
+	print_list("block_ns", blk, nblk);
+	print_list("probe_ns", probe, nblk);
+	putchar('\n');
+	free(sorted);
+	free(probe);
 	free(blk);
+	free(buf);
 }
 
 /* Run and time the command without printing; its exit code, or 1. */
