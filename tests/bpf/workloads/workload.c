@@ -17,7 +17,8 @@
  * "lsw-child", memfds "lsw-memfd".
  *
  * Scenarios (table at the end; `workload` alone lists them):
- *   fd-clean, fd-leak, fd-types, anon-leak, fd-inherit    file descriptors
+ *   fd-clean, fd-leak, fd-types, anon-leak, fd-inherit,
+ *   pipe-layouts                                          file descriptors
  *   socket-clean, socket-leak                             sockets
  *   proc-clean, proc-leak, zombie, stubborn, brief-daemon processes
  *   thread-clean, thread-leak, leader-exit                threads
@@ -656,6 +657,7 @@ static const struct {
 	{ "fd-types", run_fd_types, "" },
 	{ "anon-leak", run_anon_leak, "[N]" },
 	{ "fd-inherit", run_fd_inherit, "" },
+	{ "pipe-layouts", run_pipe_layouts, "" },
 	{ "socket-clean", run_socket_clean, "" },
 	{ "socket-leak", run_socket_leak, "" },
 	{ "proc-clean", run_proc_clean, "[N]" },

@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * fds.c - the fd scenarios of tests/bpf/workloads/workload.c (fd-clean,
- * fd-leak, fd-types, anon-leak, fd-inherit): every syscall that makes an
- * fd, dups and close_range, each made and closed, or left to a daemon.
+ * fd-leak, fd-types, anon-leak, fd-inherit, pipe-layouts): every syscall that
+ * makes an fd, dups and close_range, each made and closed, or left to a daemon.
  * Helpers: workload.h.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <linux/openat2.h>
 #include <signal.h>
 #include <stdio.h>
@@ -183,6 +184,81 @@ int run_fd_leak(int argc, char **argv)
 	(void)argc;
 	(void)argv;
 	spawn_daemon(fd_leak_body);
+	return 0;
+}
+
+/*
+ * A pipe whose ends are @gap fds apart, kept, and facts TAG_R, TAG_W and
+ * TAG_TID: @gap fds are opened just above the lowest free number (and
+ * kept, leaving no hole), so the pipe gets that number and the one past
+ * them.
+ */
+static void pipe_with_gap(const char *tag, int gap)
+{
+	int first = ok(open("/dev/null", O_RDONLY), "open /dev/null");
+	int p[2];
+	for (int i = 0; i < gap; i++)
+		if (ok(open("/dev/null", O_RDONLY), "open") != first + 1 + i)
+			fail("the fds above the lowest free one were not free");
+	close_ok(first);
+	ok(pipe(p), "pipe");
+	if (p[0] != first || p[1] != first + gap + 1)
+		fail("the pipe's ends are not where the layout put them");
+	say("%s_R=%d", tag, p[0]);
+	say("%s_W=%d", tag, p[1]);
+	say("%s_TID=%d", tag, (int)wl_gettid());
+}
+
+/* Fill the holes below the highest open fd (the daemon's ready pipe sits
+ * above one), so that every fd made next goes to the end. */
+static void fill_fd_holes(void)
+{
+	int top = 0;
+
+	for (int fd = 0; fd < 64; fd++)
+		if (fcntl(fd, F_GETFD) >= 0)
+			top = fd;
+	for (int fd = 0; fd < top; fd++)
+		if (fcntl(fd, F_GETFD) < 0 &&
+		    ok(open("/dev/null", O_RDONLY), "open") != fd)
+			fail("open did not take the lowest free fd");
+}
+
+static void *pipe_in_thread(void *arg)
+{
+	pipe_with_gap("THREAD", 0);
+	*(int *)arg = 1;
+	for (;;)
+		pause();
+	return NULL;
+}
+
+/* Pipes a daemon keeps, their ends adjacent or apart, made where it has
+ * its fd table to itself and where a second thread shares it (fd.bpf.c
+ * finds a pipe's fds in the table in the first case, reads them from the
+ * caller in the other). */
+static void pipe_layouts_body(void)
+{
+	volatile int made = 0;
+	pthread_t t;
+
+	fill_fd_holes();
+	pipe_with_gap("ADJACENT", 0);
+	pipe_with_gap("GAP3", 3);
+	pipe_with_gap("GAP12", 12);
+	if ((errno = pthread_create(&t, NULL, pipe_in_thread, (void *)&made)))
+		fail("pthread_create");
+	while (!made)
+		usleep(1000);
+	daemon_ready();
+	linger();
+}
+
+int run_pipe_layouts(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	spawn_daemon(pipe_layouts_body);
 	return 0;
 }
 
