@@ -67,7 +67,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from analysis import FD_CHURN, LEVELS, OUTSIDE, analyse, print_table  # noqa: E402
+from analysis import LEVELS, OUTSIDE, analyse, print_table  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 _build = os.environ.get("BUILD", "build")
@@ -551,8 +551,7 @@ class Bench:
         peers = [t for t in ("strace", "bpftrace", "valgrind")]
         items = []
         for w in MICRO_N:
-            floor = ["floor"] if w in FD_CHURN else []
-            items.append((w, "micro", ["untraced"] + floor + ls + peers))
+            items.append((w, "micro", ["untraced", "floor"] + ls + peers))
         if realistic_ok and not (quick and not self.args.only):
             items.append(("realistic", "realistic", ["untraced", "floor"] + ls + ["bpftrace"]))
         for w in OUTSIDE:
