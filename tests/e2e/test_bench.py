@@ -12,6 +12,9 @@ import pytest
 
 from lstest import BUILD, REPO
 
+sys.path.insert(0, os.path.join(REPO, "tools", "bench"))
+from analysis import QUIET_MIN_BLOCKS  # noqa: E402
+
 pytestmark = pytest.mark.usefixtures("root_bpf")
 
 WORKLOAD = os.path.join(BUILD, "bench", "workload")
@@ -55,6 +58,10 @@ def test_quick_open(tmp_path, workload):
         assert 0 < r["min_ns"] <= r["median_ns"] <= r["max_ns"], r
     for tool in LEVELS | {"floor"}:
         assert rows[tool]["ratio"] > 0 and rows[tool]["mean_ratio"] > 0
+    for tool in {"untraced", "floor"} | LEVELS:  # every block was probed
+        r = rows[tool]
+        assert r["blocks"] > 0 and 0 <= r["quiet_blocks"] <= r["blocks"], r
+        assert (r["quiet_ns"] is None) == (r["quiet_blocks"] < QUIET_MIN_BLOCKS), r
     assert rows["leakscope full (default)"]["target"] == 1.25
     assert rows["leakscope full (default)"]["verdict"] in ("PASS", "FAIL")
     assert rows["leakscope snapshot"]["target"] == 1.03
