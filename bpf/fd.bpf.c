@@ -451,13 +451,17 @@ static __always_inline void fd_closed(__u32 tgid, __u32 fd)
  * below it with the same pipe inode (every fd in between was open, and
  * none of them can be this pipe's yet). False where that does not hold
  * up (a shared table, no pipe there, the read end further down): the
- * caller reads the array.
+ * caller reads the array. The table is seen shared or not at the exit
+ * only: a thread that closed a number meanwhile and left (or a seccomp
+ * filter that answered 0 for a pipe that never ran) leaves next_fd on an
+ * older file, which has its record already: then the array is read too.
  */
-static __always_inline bool pipe_from_table(int fds[2], struct file **f0,
-					    struct file **f1)
+static __always_inline bool pipe_from_table(__u32 tgid, int fds[2],
+					    struct file **f0, struct file **f1)
 {
 	struct task_struct *t = bpf_get_current_task_btf();
 	struct files_struct *files = t->files;
+	struct ls_obj *old;
 	struct inode *ino;
 	__u32 w;
 
@@ -469,6 +473,11 @@ static __always_inline bool pipe_from_table(int fds[2], struct file **f0,
 		return false;
 	ino = file_btf(*f1)->f_inode;
 	if (!ino || (ino->i_mode & S_IFMT) != S_IFIFO)
+		return false;
+	/* The file's address alone does not tell: a pipe closed and made
+	 * again in a loop gets its freed file back. The inode number does. */
+	old = record_of(tgid, w, *f1);
+	if (old && old->ino == ino->i_ino)
 		return false;
 	for (__u32 i = 1; i <= PIPE_SCAN && i <= w; i++) {
 		*f0 = task_fd_file(t, w - i);
@@ -488,7 +497,8 @@ static __always_inline void fd_pair(struct ls_sysctx *c, __u64 uptr)
 
 	if (c->ret != 0)
 		return;
-	if (c->sys == LS_SYS_socketpair || !pipe_from_table(fds, &f0, &f1)) {
+	if (c->sys == LS_SYS_socketpair ||
+	    !pipe_from_table(c->tgid, fds, &f0, &f1)) {
 		if (bpf_probe_read_user(fds, sizeof(fds), (void *)uptr))
 			return;
 		f0 = current_fd_file(fds[0]);

@@ -75,13 +75,14 @@ def test_pipe_ends_recorded_whatever_their_layout(run_ls):
     shares it (ends adjacent, or a few fds apart) and reads them from the
     caller's array otherwise (ends further apart, a second thread): each
     way both ends are recorded when the pipe is made, by the thread that
-    made it, not found only by the end-of-run sweep."""
+    made it, not found only by the end-of-run sweep. AROUND's ends enclose
+    another pipe's: the scan from its write end must pass them by."""
     res = run_workload(run_ls, ["pipe-layouts"])
     assert_run_ok(res)
     report, fs = res.report, facts(res.stdout)
     d = num(fs, "DAEMON")
     fds = {f["fd"]: f for f in of_kind(report, "fd") if f["pid"] == d}
-    for tag in ("ADJACENT", "GAP3", "GAP12", "THREAD"):
+    for tag in ("ADJACENT", "GAP3", "GAP12", "AROUND", "THREAD"):
         ends = [fds.get(num(fs, tag + "_R")), fds.get(num(fs, tag + "_W"))]
         assert all(ends), f"{tag}: {sorted(fds)}"
         assert {f["type"] for f in ends} == {"pipe"}, ends
@@ -90,7 +91,8 @@ def test_pipe_ends_recorded_whatever_their_layout(run_ls):
             assert f["created_by"] == {"pid": d, "tid": num(fs, tag + "_TID"),
                                        "comm": "workload"}, (tag, f)
             assert f["created_at_s"] is not None, (tag, f)
-    assert len({f["path"] for f in fds.values() if f["type"] == "pipe"}) == 4
+    # AROUND's ends enclose another pipe's, which is kept too
+    assert len({f["path"] for f in fds.values() if f["type"] == "pipe"}) == 6
     # Each fd kept has its own live record: an end recorded under a wrong
     # number leaves one record stale and the other fd without any.
     assert_metric(report, "fd", "alive", "==", len(of_kind(report, "fd")))

@@ -113,7 +113,7 @@ FAST, SLOW = 4500.0, 8600.0  # core probes at the host's two speeds
 
 def test_quiet_blocks_judge_the_target():
     # untraced ran mostly at the fast speed, full mostly at the slow one:
-    # best and median say 1.3×, the blocks at the same speed 1.23×.
+    # best says 1.63×, the blocks at the same speed 1.23×.
     s = [blocky("open", "untraced", i, [(2400, FAST)] * 30 + [(3100, SLOW)] * 10)
          for i in range(3)]
     s += [blocky("open", analysis.LS_DEFAULT, i, [(2950, FAST)] * 10 + [(3900, SLOW)] * 30)

@@ -224,6 +224,24 @@ static void fill_fd_holes(void)
 			fail("open did not take the lowest free fd");
 }
 
+/* A pipe whose ends enclose another pipe's two ends (facts TAG_R, TAG_W,
+ * TAG_TID): the scan down from its write end meets the other pipe first. */
+static void pipe_around_pipe(const char *tag)
+{
+	int first = ok(open("/dev/null", O_RDONLY), "open /dev/null");
+	int inner[2], p[2];
+
+	ok(pipe(inner), "pipe");
+	close_ok(first);
+	ok(pipe(p), "pipe");
+	if (inner[0] != first + 1 || inner[1] != first + 2 || p[0] != first ||
+	    p[1] != first + 3)
+		fail("the pipes' ends are not where the layout put them");
+	say("%s_R=%d", tag, p[0]);
+	say("%s_W=%d", tag, p[1]);
+	say("%s_TID=%d", tag, (int)wl_gettid());
+}
+
 static void *pipe_in_thread(void *arg)
 {
 	pipe_with_gap("THREAD", 0);
@@ -246,6 +264,7 @@ static void pipe_layouts_body(void)
 	pipe_with_gap("ADJACENT", 0);
 	pipe_with_gap("GAP3", 3);
 	pipe_with_gap("GAP12", 12);
+	pipe_around_pipe("AROUND");
 	if ((errno = pthread_create(&t, NULL, pipe_in_thread, (void *)&made)))
 		fail("pthread_create");
 	while (!made)
