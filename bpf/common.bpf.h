@@ -334,14 +334,17 @@ static __always_inline bool cgid_watched(__u64 id)
 	return bpf_map_lookup_elem(&watched_cgroups, &id) != 0;
 }
 
-/* Every traced syscall of every task on the machine asks this: plain
- * loads down the current task's BTF pointer (what the helper
- * bpf_get_current_cgroup_id reads), without the helper's call. */
+/* @t is a BTF pointer: plain loads down to its cgroup's id. */
+static __always_inline bool task_watched_btf(struct task_struct *t)
+{
+	return cgid_watched(t->cgroups->dfl_cgrp->kn->id);
+}
+
+/* Every traced syscall of every task on the machine asks this: what the
+ * helper bpf_get_current_cgroup_id reads, without the helper's call. */
 static __always_inline bool current_watched(void)
 {
-	struct task_struct *t = bpf_get_current_task_btf();
-
-	return cgid_watched(t->cgroups->dfl_cgrp->kn->id);
+	return task_watched_btf(bpf_get_current_task_btf());
 }
 
 static __always_inline __u64 cgroup_id_of(struct cgroup *cg)

@@ -24,9 +24,7 @@
 
 static __always_inline bool task_watched_by(struct task_struct *t, bool typed)
 {
-	if (!typed)
-		return task_watched(t);
-	return cgid_watched(t->cgroups->dfl_cgrp->kn->id);
+	return typed ? task_watched_btf(t) : task_watched(t);
 }
 
 static __always_inline void task_comm(char dst[LS_COMM_LEN],
