@@ -50,8 +50,7 @@ static __always_inline int mark_leaked(struct ls_ctl *c)
 
 static __always_inline int mark_thread(struct ls_ctl *c)
 {
-	__u32 tid = c->tgid;
-	struct ls_thread *th = bpf_map_lookup_elem(&threads, &tid);
+	struct ls_thread *th = thread_find(c->tgid);
 
 	if (!th)
 		return -ENOENT;

@@ -29,7 +29,7 @@ static __always_inline void task_origin(struct task_struct *t,
 	struct ls_thread *th;
 
 	if (r->pid != r->tgid) {
-		th = bpf_map_lookup_elem(&threads, &r->pid);
+		th = thread_find(r->pid);
 		if (!th)
 			return;
 		r->origin.test = th->test;

@@ -11,6 +11,7 @@ const volatile __u32 cfg_flags = 0;
 const volatile __u32 cfg_page_size = 4096;
 const volatile __u32 cfg_agent_tgid = 0;
 const volatile __u64 cfg_wakeup_bytes = 1 << 20;
+const volatile __u32 cfg_thread_slot_mask = 32767;
 const volatile __u8 cfg_hook_attach[LS_HOOK_MAX] = {};
 const volatile __u8 cfg_sys_table[LS_SYS_TABLE_LEN] = {};
 
@@ -24,6 +25,7 @@ __u32 tick_ns = 0;
 
 struct procs_map procs SEC(".maps");
 struct objs_map objs SEC(".maps");
+struct thread_slots_map thread_slots SEC(".maps");
 struct threads_map threads SEC(".maps");
 struct tstats_map tstats SEC(".maps");
 struct ustacks_map ustacks SEC(".maps");

@@ -61,10 +61,11 @@ static __always_inline void on_thread_new(struct task_struct *parent, __u32 pid,
 	th.created_ns = ls_tick_ns();
 	th.test = p ? p->test : 0;
 	th.flags = 0;
+	th.tid = pid;
 	th.tgid = tgid;
 	th.creator_tid = TASK_READ(typed, parent, pid);
 	task_comm(th.creator_comm, parent, typed);
-	if (bpf_map_update_elem(&threads, &pid, &th, BPF_ANY)) {
+	if (thread_record(&th)) {
 		loss(LS_LOSS_THREAD_TABLE);
 		return;
 	}
@@ -79,7 +80,7 @@ static __always_inline void on_thread_new(struct task_struct *parent, __u32 pid,
 static __always_inline void on_thread_gone(struct ls_proc *p, __u32 pid,
 					   __u32 tgid, bool explicit)
 {
-	struct ls_thread *th = bpf_map_lookup_elem(&threads, &pid);
+	struct ls_thread *th = thread_find(pid);
 	__u64 test;
 
 	if (!th)
@@ -87,7 +88,7 @@ static __always_inline void on_thread_gone(struct ls_proc *p, __u32 pid,
 	test = th->test;
 	if (explicit && (th->flags & LS_OBJ_LEAKED))
 		emit_released(LS_RELEASED_THREAD, tgid, pid, test);
-	bpf_map_delete_elem(&threads, &pid);
+	thread_forget(pid);
 	if (p && p->nr_threads)
 		__sync_fetch_and_sub(&p->nr_threads, 1);
 	kind_released(LS_KIND_THREAD, 0, test);

@@ -39,18 +39,35 @@ static void set_err(struct ls_bpf *b, const char *fmt, ...)
 	va_end(ap);
 }
 
+/*
+ * The thread table is two (common.bpf.h): slots, the largest power of two
+ * up to half of @n, and an overflow hash for the rest. No more than @n
+ * threads fit; at least the overflow's size, whatever their numbers.
+ */
+static void size_thread_table(struct leakscope_bpf *s, unsigned long n)
+{
+	unsigned long slots = 1;
+
+	while (slots * 4 <= n)
+		slots *= 2;
+	bpf_map__set_max_entries(s->maps.thread_slots, slots);
+	bpf_map__set_max_entries(s->maps.threads, n - slots);
+	s->rodata->cfg_thread_slot_mask = slots - 1;
+}
+
 static void size_tables(struct leakscope_bpf *s, const unsigned long *size)
 {
 	struct bpf_map *table[LS_TABLE_MAX] = {
 		[LS_TABLE_OBJECTS] = s->maps.objs,
 		[LS_TABLE_PROCESSES] = s->maps.procs,
-		[LS_TABLE_THREADS] = s->maps.threads,
 		[LS_TABLE_TESTS] = s->maps.tstats,
 	};
 
 	for (int i = 0; i < LS_TABLE_MAX; i++)
-		if (size[i])
+		if (size[i] && table[i])
 			bpf_map__set_max_entries(table[i], size[i]);
+	size_thread_table(s, size[LS_TABLE_THREADS] ? size[LS_TABLE_THREADS]
+						    : LS_DEFAULT_THREADS);
 }
 
 static void configure(struct ls_bpf *b, const struct ls_bpf_config *c)
@@ -539,13 +556,6 @@ int ls_bpf_departed_origin(struct ls_bpf *b, uint64_t file, struct ls_obj *out)
 {
 	if (bpf_map_lookup_elem(bpf_map__fd(b->skel->maps.departed), &file,
 				out))
-		return -errno;
-	return 0;
-}
-
-int ls_bpf_thread(struct ls_bpf *b, uint32_t tid, struct ls_thread *out)
-{
-	if (bpf_map_lookup_elem(bpf_map__fd(b->skel->maps.threads), &tid, out))
 		return -errno;
 	return 0;
 }

@@ -27,6 +27,8 @@ enum ls_table {
 	LS_TABLE_MAX,
 };
 
+#define LS_DEFAULT_THREADS 65536 /* --max-threads */
+
 struct leakscope_bpf;
 struct ring_buffer;
 struct bpf_link;
@@ -109,7 +111,6 @@ int ls_bpf_fd_origin(struct ls_bpf *b, uint32_t tgid, int fd,
 /* Creation record of a file whose creator has exited; 0 or -ENOENT. */
 int ls_bpf_departed_origin(struct ls_bpf *b, uint64_t file, struct ls_obj *out);
 /* Thread-table entry (threads created in the watch); 0 or -ENOENT. */
-int ls_bpf_thread(struct ls_bpf *b, uint32_t tid, struct ls_thread *out);
 /* Process-table entry; 0 or -ENOENT. */
 int ls_bpf_proc(struct ls_bpf *b, uint32_t tgid, struct ls_proc *out);
 

@@ -114,14 +114,16 @@ struct ls_proc {
 	char comm[LS_COMM_LEN];
 };
 
-/* Value of the thread table, keyed by tid: threads created in the watch. */
+/* A thread created in the watch: a slot of thread_slots (at tid modulo
+ * their number) or, where that slot is taken, an entry of threads (keyed
+ * by tid). */
 struct ls_thread {
 	__u64 created_ns;
 	__u64 test;
 	__u32 tgid;
 	__u32 creator_tid;
 	__u32 flags; /* LS_OBJ_LEAKED */
-	__u32 pad;
+	__u32 tid;   /* the thread's own; in a slot, 0 when free */
 	char creator_comm[LS_COMM_LEN];
 };
 

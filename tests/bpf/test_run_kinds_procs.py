@@ -18,7 +18,7 @@ from lsworkload import (WORKLOAD, _comm_of, assert_creator,
                         assert_findings, assert_metric, assert_no_findings,
                         assert_nothing_left, assert_run_ok, check_proc_leak,
                         daemon_process, fact_pids, facts, num, of_kind,
-                        run_workload)
+                        run_workload, show)
 
 # ------------------------------------------------------------- processes
 
@@ -113,7 +113,7 @@ def test_thread_clean(run_ls):
     assert_metric(report, "thread", "created", "==", n)
     assert_metric(report, "thread", "released", "==", n)
     assert_metric(report, "thread", "alive", "==", 0)
-    assert_metric(report, "thread", "peak", "<=", 20)  # batches of 20
+    assert_metric(report, "thread", "peak", "==", 20)  # batches of 20
 
 
 def test_thread_leak(run_ls):
@@ -130,6 +130,45 @@ def test_thread_leak(run_ls):
         assert f["created_at_s"] >= 0, f
     assert_metric(report, "thread", "created", "==", 2)
     assert_metric(report, "thread", "alive", "==", 2)
+
+
+# --max-threads 32: 16 slots (a thread at tid modulo 16) and an overflow
+# table of 16 (bpf/common.bpf.h).
+SMALL_THREAD_TABLE = ["--max-threads", "32"]
+
+
+def test_threads_that_share_a_slot_are_recorded_in_the_overflow(run_ls):
+    """24 threads alive at once where 16 slots can hold them: at least 8
+    share a slot and go to the overflow table. Each is still recorded,
+    counted, and named with its creator."""
+    n = 24
+    res = run_workload(run_ls, ["thread-leak", str(n)],
+                       extra=SMALL_THREAD_TABLE)
+    assert_run_ok(res)
+    report, fs = res.report, facts(res.stdout)
+    d = num(fs, "DAEMON")
+    tids = sorted(int(t) for t in fs["TID"])
+    assert len(set(tids)) == n, tids
+    assert len({t % 16 for t in tids}) < n  # some did share a slot
+    threads = of_kind(report, "thread")
+    assert sorted(f["tid"] for f in threads) == tids, show(report)
+    for f in threads:
+        assert_creator(report, f, d)
+    assert_metric(report, "thread", "created", "==", n)
+    assert_metric(report, "thread", "alive", "==", n)
+
+
+def test_thread_records_are_freed_for_the_next_threads(run_ls):
+    """200 threads in batches of 20 through 32 records: each exit must
+    free its slot or overflow entry, or a later batch does not fit."""
+    n = 200
+    res = run_workload(run_ls, ["thread-clean", str(n)],
+                       extra=SMALL_THREAD_TABLE)
+    assert_run_ok(res)
+    assert_no_findings(res.report)
+    assert_metric(res.report, "thread", "created", "==", n)
+    assert_metric(res.report, "thread", "released", "==", n)
+    assert_metric(res.report, "thread", "alive", "==", 0)
 
 
 def test_daemon_that_winds_down_within_the_grace_is_no_leftover(run_ls):

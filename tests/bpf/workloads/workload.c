@@ -342,11 +342,16 @@ static int run_signal(int argc, char **argv)
 
 /* ---- threads ---- */
 
-static void *thread_add(void *arg)
+static pthread_barrier_t batch_alive;
+
+/* Returns once the whole batch is alive. */
+static void *batch_member(void *arg)
 {
-	return (char *)arg + 1;
+	pthread_barrier_wait(&batch_alive);
+	return arg;
 }
 
+/* N threads in batches of 20, each batch alive at once, then joined. */
 static int run_thread_clean(int argc, char **argv)
 {
 	int n = count_arg(argc, argv, 2, 100);
@@ -355,13 +360,18 @@ static int run_thread_clean(int argc, char **argv)
 	for (int done = 0; done < n;) {
 		int batch = n - done < 20 ? n - done : 20;
 
+		if ((errno = pthread_barrier_init(&batch_alive, NULL,
+						  batch + 1)))
+			die("pthread_barrier_init");
 		for (int i = 0; i < batch; i++)
-			if ((errno = pthread_create(&t[i], NULL, thread_add,
+			if ((errno = pthread_create(&t[i], NULL, batch_member,
 						    NULL)))
 				die("pthread_create");
+		pthread_barrier_wait(&batch_alive);
 		for (int i = 0; i < batch; i++)
 			if ((errno = pthread_join(t[i], NULL)))
 				die("pthread_join");
+		pthread_barrier_destroy(&batch_alive);
 		done += batch;
 	}
 	say("THREADS=%d", n);
@@ -381,13 +391,16 @@ static void *idle_worker(void *arg)
 	return NULL;
 }
 
+static int leak_threads = 2;
+
 static void thread_leak_body(void)
 {
 	pthread_t t;
 
-	if ((errno = pthread_barrier_init(&workers_named, NULL, 3)))
+	if ((errno = pthread_barrier_init(&workers_named, NULL,
+					  leak_threads + 1)))
 		die("pthread_barrier_init");
-	for (int i = 0; i < 2; i++)
+	for (int i = 0; i < leak_threads; i++)
 		if ((errno = pthread_create(&t, NULL, idle_worker, NULL)))
 			die("pthread_create");
 	pthread_barrier_wait(&workers_named);
@@ -397,8 +410,7 @@ static void thread_leak_body(void)
 
 static int run_thread_leak(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
+	leak_threads = count_arg(argc, argv, 2, 2);
 	spawn_daemon(thread_leak_body);
 	return 0;
 }
@@ -668,7 +680,7 @@ static const struct {
 	{ "exit", run_exit, "CODE" },
 	{ "signal", run_signal, "SIGNO" },
 	{ "thread-clean", run_thread_clean, "[N]" },
-	{ "thread-leak", run_thread_leak, "" },
+	{ "thread-leak", run_thread_leak, "[N]" },
 	{ "leader-exit", run_leader_exit, "" },
 	{ "mmap-clean", run_mmap_clean, "[N]" },
 	{ "temp-clean", run_temp_clean, "" },
