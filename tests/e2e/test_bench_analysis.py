@@ -179,3 +179,43 @@ def test_the_outside_floor_is_measured_on_quiet_blocks_too():
     r = rows[("outside-open", analysis.LS_DEFAULT)]
     assert abs(r["target"] - 1.12) < 1e-9  # floor 1100 / 1000, not 1100 / 1300
     assert abs(r["quiet_ratio"] - 1.125) < 1e-9 and r["verdict"] == "FAIL"
+
+
+def test_one_freak_fast_probe_does_not_move_the_quiet_limit():
+    # 199 probes at the fast speed and one 3× faster: the blocks at the
+    # fast speed stay quiet (with the fastest probe as the base, none
+    # would be, and best would judge).
+    blocks = [(2400, FAST)] * 199 + [(2400, FAST / 3)]
+    s = [blocky("open", "untraced", 0, blocks),
+         blocky("open", analysis.LS_DEFAULT, 0, [(2500, FAST)] * 20)]
+    assert analysis.quiet_limit(s) == FAST * analysis.QUIET_FACTOR
+    rows, _ = rows_of(bench([("open", "micro", ["untraced", analysis.LS_DEFAULT])], s))
+    r = rows[("open", analysis.LS_DEFAULT)]
+    assert r["quiet_blocks"] == 20 and abs(r["quiet_ratio"] - 2500 / 2400) < 1e-9
+
+
+def test_comparisons_use_one_figure_on_both_sides():
+    # The floor has quiet blocks, leakscope has too few: the target is
+    # the floor's best ratio + 0.02 (1.30× + 0.02), not its quiet one
+    # (1.00× + 0.02). Likewise against bpftrace: its best 1.40×, not its
+    # quiet 1.25×.
+    tools = ["untraced", "floor", analysis.LS_DEFAULT, "bpftrace"]
+    s = [blocky("outside-open", "untraced", 0, [(1000, FAST)] * 20),
+         blocky("outside-open", "floor", 0, [(1000, FAST)] * 20 + [(1300, SLOW)] * 60),
+         blocky("outside-open", analysis.LS_DEFAULT, 0, [(1310, SLOW)] * 20),
+         blocky("outside-open", "bpftrace", 0, [(1250, FAST)] * 20 + [(1400, SLOW)] * 60)]
+    rows, checks = rows_of(bench([("outside-open", "outside", tools)], s))
+    r = rows[("outside-open", analysis.LS_DEFAULT)]
+    assert r["quiet_ratio"] is None and abs(r["best_ratio"] - 1.31) < 1e-9
+    assert abs(r["target"] - 1.32) < 1e-9 and r["verdict"] == "PASS"
+    [c] = [c for c in checks if c["name"].startswith("outside-open")]
+    assert c["value"] == "1.31× vs 1.40×" and c["verdict"] == "PASS"
+
+
+def test_runs_whose_blocks_and_probes_differ_are_named():
+    b = bench([("open", "micro", ["untraced"])],
+              [sample("open", "untraced", 2400, block_ns=[1.0, 2.0], probe_ns=[FAST]),
+               sample("open", "untraced", 2400, rep=1, block_ns=[1.0], probe_ns=[FAST])])
+    analysis.analyse(b)
+    assert b.warnings == ["open / untraced (rep 0): 2 blocks but 1 probes; its "
+                          "blocks are left out of the quiet figures"]
