@@ -426,14 +426,16 @@ static __always_inline struct ls_thread *thread_slot(__u32 tid)
 	return bpf_map_lookup_elem(&thread_slots, &i);
 }
 
-/* The record of thread @tid, or NULL. */
-static __always_inline struct ls_thread *thread_find(__u32 tid)
+/* The record of thread @tid of process @tgid, or NULL. A record of
+ * another process's thread of that number is stale: its exit went unseen
+ * (the process left the watch first). */
+static __always_inline struct ls_thread *thread_find(__u32 tid, __u32 tgid)
 {
 	struct ls_thread *th = thread_slot(tid);
 
-	if (th && th->tid == tid)
-		return th;
-	return bpf_map_lookup_elem(&threads, &tid);
+	if (!th || th->tid != tid)
+		th = bpf_map_lookup_elem(&threads, &tid);
+	return th && th->tgid == tgid ? th : 0;
 }
 
 /*
@@ -450,9 +452,11 @@ static __always_inline int thread_record(struct ls_thread *th)
 	if (!slot)
 		return bpf_map_update_elem(&threads, &tid, th, BPF_ANY);
 	old = __sync_val_compare_and_swap(&slot->tid, 0, busy);
-	if (old == tid)
-		old = __sync_val_compare_and_swap(&slot->tid, tid, busy);
-	if (old != 0 && old != tid)
+	/* A claim of a stale record holds only if it was still there. */
+	if (old == tid &&
+	    __sync_val_compare_and_swap(&slot->tid, tid, busy) == tid)
+		old = 0;
+	if (old != 0)
 		return bpf_map_update_elem(&threads, &tid, th, BPF_ANY);
 	th->tid = busy;
 	__builtin_memcpy(slot, th, sizeof(*th));
@@ -462,15 +466,13 @@ static __always_inline int thread_record(struct ls_thread *th)
 	return 0;
 }
 
-/* Drop the record of thread @tid, which is exiting: no one else can
- * claim its slot meanwhile (thread_find took it from there if it is). */
+/* Drop any record of thread @tid: it is exiting, or has become its
+ * process's leader by exec. */
 static __always_inline void thread_forget(__u32 tid)
 {
 	struct ls_thread *slot = thread_slot(tid);
 
-	if (slot && slot->tid == tid)
-		*(volatile __u32 *)&slot->tid = 0;
-	else
+	if (!slot || __sync_val_compare_and_swap(&slot->tid, tid, 0) != tid)
 		bpf_map_delete_elem(&threads, &tid);
 }
 

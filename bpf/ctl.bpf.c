@@ -50,7 +50,7 @@ static __always_inline int mark_leaked(struct ls_ctl *c)
 
 static __always_inline int mark_thread(struct ls_ctl *c)
 {
-	struct ls_thread *th = thread_find(c->tgid);
+	struct ls_thread *th = thread_find(c->tgid, c->key.tgid);
 
 	if (!th)
 		return -ENOENT;

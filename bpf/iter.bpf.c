@@ -29,7 +29,7 @@ static __always_inline void task_origin(struct task_struct *t,
 	struct ls_thread *th;
 
 	if (r->pid != r->tgid) {
-		th = thread_find(r->pid);
+		th = thread_find(r->pid, r->tgid);
 		if (!th)
 			return;
 		r->origin.test = th->test;
@@ -40,6 +40,11 @@ static __always_inline void task_origin(struct task_struct *t,
 			LS_ORIGIN_KNOWN |
 			(th->flags & LS_OBJ_LEAKED ? LS_ORIGIN_LEAKED : 0);
 		__builtin_memcpy(r->origin.comm, th->creator_comm, LS_COMM_LEN);
+		/* The thread may have exited and its slot been taken while
+		 * we copied: then the copy is not its. */
+		asm volatile("" ::: "memory");
+		if (*(volatile __u32 *)&th->tid != r->pid)
+			__builtin_memset(&r->origin, 0, sizeof(r->origin));
 		return;
 	}
 	p = bpf_map_lookup_elem(&procs, &r->tgid);

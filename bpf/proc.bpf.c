@@ -80,11 +80,15 @@ static __always_inline void on_thread_new(struct task_struct *parent, __u32 pid,
 static __always_inline void on_thread_gone(struct ls_proc *p, __u32 pid,
 					   __u32 tgid, bool explicit)
 {
-	struct ls_thread *th = thread_find(pid);
+	struct ls_thread *th = thread_find(pid, tgid);
 	__u64 test;
 
-	if (!th)
-		return; /* not one the watch saw created */
+	if (!th) {
+		/* Not one the watch saw created; a stale record of another
+		 * thread of that number goes too. */
+		thread_forget(pid);
+		return;
+	}
 	test = th->test;
 	if (explicit && (th->flags & LS_OBJ_LEAKED))
 		emit_released(LS_RELEASED_THREAD, tgid, pid, test);

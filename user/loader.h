@@ -110,7 +110,6 @@ int ls_bpf_fd_origin(struct ls_bpf *b, uint32_t tgid, int fd,
 		     struct ls_obj *out);
 /* Creation record of a file whose creator has exited; 0 or -ENOENT. */
 int ls_bpf_departed_origin(struct ls_bpf *b, uint64_t file, struct ls_obj *out);
-/* Thread-table entry (threads created in the watch); 0 or -ENOENT. */
 /* Process-table entry; 0 or -ENOENT. */
 int ls_bpf_proc(struct ls_bpf *b, uint32_t tgid, struct ls_proc *out);
 

@@ -147,6 +147,7 @@ static void mark_leaked(struct ls_ledger *l, const struct ls_finding *f)
 	case LS_KIND_THREAD:
 		c.op = LS_CTL_MARK_THREAD;
 		c.tgid = f->tid;
+		c.key.tgid = f->pid;
 		break;
 	default:
 		return;

@@ -150,7 +150,8 @@ struct ls_cgroup_val {
 enum ls_ctl_op {
 	LS_CTL_SET_TEST = 1,	/* procs[tgid].test = test */
 	LS_CTL_MARK_LEAKED = 2, /* objs[key] |= LEAKED if cookie matches */
-	LS_CTL_MARK_THREAD = 3, /* threads[tgid].flags |= LEAKED */
+	LS_CTL_MARK_THREAD = 3, /* thread tgid of process key.tgid: its
+				 * record's flags |= LEAKED */
 	LS_CTL_CLOCK = 4,	/* calibrate the tick clock; out: cookie = its
 				 * resolution in ns (0: not here) */
 };

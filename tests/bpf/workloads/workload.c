@@ -21,7 +21,7 @@
  *   pipe-layouts                                          file descriptors
  *   socket-clean, socket-leak                             sockets
  *   proc-clean, proc-leak, zombie, stubborn, brief-daemon processes
- *   thread-clean, thread-leak, leader-exit                threads
+ *   thread-clean, thread-leak, thread-exec, leader-exit   threads
  *   mmap-clean                                            memory mappings
  *   temp-clean, temp-leak, temp-exchange, temp-dir-swap,
  *   temp-from-root, temp-in                               temporary files
@@ -351,7 +351,29 @@ static void *batch_member(void *arg)
 	return arg;
 }
 
-/* N threads in batches of 20, each batch alive at once, then joined. */
+/* Until the kernel has released every thread but this one: a join
+ * returns at the thread's exit_mm, before its exit tracepoint. */
+static void wait_threads_released(void)
+{
+	for (int tries = 0; tries < 5000; tries++) {
+		char buf[4096];
+		int fd = ok(open("/proc/self/status", O_RDONLY | O_CLOEXEC),
+			    "open status");
+		ssize_t n = read(fd, buf, sizeof(buf) - 1);
+		char *line;
+
+		close_ok(fd);
+		buf[n > 0 ? n : 0] = 0;
+		line = strstr(buf, "\nThreads:");
+		if (line && atoi(line + 9) == 1)
+			return;
+		usleep(1000);
+	}
+	fail("threads not released after 5 s");
+}
+
+/* N threads in batches of 20, each batch alive at once, then joined and
+ * gone before the next. */
 static int run_thread_clean(int argc, char **argv)
 {
 	int n = count_arg(argc, argv, 2, 100);
@@ -372,6 +394,7 @@ static int run_thread_clean(int argc, char **argv)
 			if ((errno = pthread_join(t[i], NULL)))
 				die("pthread_join");
 		pthread_barrier_destroy(&batch_alive);
+		wait_threads_released();
 		done += batch;
 	}
 	say("THREADS=%d", n);
@@ -389,6 +412,26 @@ static void *idle_worker(void *arg)
 	pthread_barrier_wait(&workers_named);
 	sleep_s(DAEMON_SECONDS);
 	return NULL;
+}
+
+static void *exec_noop(void *arg)
+{
+	(void)arg;
+	exec_self("noop", NULL);
+}
+
+/* A thread other than the main one execs: it becomes the leader of the
+ * new program, and stops being a thread. */
+static int run_thread_exec(int argc, char **argv)
+{
+	pthread_t t;
+
+	(void)argc;
+	(void)argv;
+	if ((errno = pthread_create(&t, NULL, exec_noop, NULL)))
+		die("pthread_create");
+	pthread_join(t, NULL);
+	fail("the exec did not replace the process");
 }
 
 static int leak_threads = 2;
@@ -681,6 +724,7 @@ static const struct {
 	{ "signal", run_signal, "SIGNO" },
 	{ "thread-clean", run_thread_clean, "[N]" },
 	{ "thread-leak", run_thread_leak, "[N]" },
+	{ "thread-exec", run_thread_exec, "" },
 	{ "leader-exit", run_leader_exit, "" },
 	{ "mmap-clean", run_mmap_clean, "[N]" },
 	{ "temp-clean", run_temp_clean, "" },
