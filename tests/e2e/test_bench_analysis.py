@@ -219,3 +219,13 @@ def test_runs_whose_blocks_and_probes_differ_are_named():
     analysis.analyse(b)
     assert b.warnings == ["open / untraced (rep 0): 2 blocks but 1 probes; its "
                           "blocks are left out of the quiet figures"]
+
+
+def test_probes_a_fifth_slower_are_not_quiet():
+    # The sixth full run saw the slow speed with probes ~1.15-1.45x the
+    # fast ones (not ~1.9x), its blocks as slow as ever.
+    s = [blocky("open", "untraced", 0, [(2400, FAST)] * 20 + [(3200, FAST * 1.2)] * 20),
+         blocky("open", analysis.LS_DEFAULT, 0, [(2500, FAST)] * 20)]
+    rows, _ = rows_of(bench([("open", "micro", ["untraced", analysis.LS_DEFAULT])], s))
+    assert rows[("open", "untraced")]["quiet_blocks"] == 20
+    assert abs(rows[("open", analysis.LS_DEFAULT)]["quiet_ratio"] - 2500 / 2400) < 1e-9
