@@ -426,15 +426,24 @@ static __always_inline struct ls_thread *thread_slot(__u32 tid)
 	return bpf_map_lookup_elem(&thread_slots, &i);
 }
 
+/* The record kept under thread number @tid, or NULL: maybe a stale one
+ * (see thread_find). */
+static __always_inline struct ls_thread *thread_lookup(__u32 tid)
+{
+	struct ls_thread *th = thread_slot(tid);
+
+	if (th && th->tid == tid)
+		return th;
+	return bpf_map_lookup_elem(&threads, &tid);
+}
+
 /* The record of thread @tid of process @tgid, or NULL. A record of
  * another process's thread of that number is stale: its exit went unseen
  * (the process left the watch first). */
 static __always_inline struct ls_thread *thread_find(__u32 tid, __u32 tgid)
 {
-	struct ls_thread *th = thread_slot(tid);
+	struct ls_thread *th = thread_lookup(tid);
 
-	if (!th || th->tid != tid)
-		th = bpf_map_lookup_elem(&threads, &tid);
 	return th && th->tgid == tgid ? th : 0;
 }
 

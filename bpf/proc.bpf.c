@@ -80,12 +80,14 @@ static __always_inline void on_thread_new(struct task_struct *parent, __u32 pid,
 static __always_inline void on_thread_gone(struct ls_proc *p, __u32 pid,
 					   __u32 tgid, bool explicit)
 {
-	struct ls_thread *th = thread_find(pid, tgid);
+	struct ls_thread *th = thread_lookup(pid);
 	__u64 test;
 
-	if (!th) {
-		/* Not one the watch saw created; a stale record of another
-		 * thread of that number goes too. */
+	if (!th)
+		return; /* not one the watch saw created */
+	if (th->tgid != tgid) {
+		/* Not one the watch saw created either: a stale record of
+		 * another process's thread of that number, dropped here. */
 		thread_forget(pid);
 		return;
 	}

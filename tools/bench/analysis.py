@@ -117,10 +117,16 @@ def as_list(v):
     return [v] if isinstance(v, (int, float)) else []
 
 
-def blocks_of(sample):
-    """[(ns per op, core probe ns)] of a run's timed blocks."""
+def block_lists(sample):
+    """(block ns per op, core probe ns) lists of a run, as printed."""
     out = sample.get("output") or {}
-    ns, probe = as_list(out.get("block_ns")), as_list(out.get("probe_ns"))
+    return as_list(out.get("block_ns")), as_list(out.get("probe_ns"))
+
+
+def blocks_of(sample):
+    """[(ns per op, core probe ns)] of a run's timed blocks; none where
+    the two lists differ (see unpaired_blocks)."""
+    ns, probe = block_lists(sample)
     return list(zip(ns, probe)) if len(ns) == len(probe) else []
 
 
@@ -140,8 +146,7 @@ def unpaired_blocks(samples):
     their blocks cannot be judged quiet or not, and are left out."""
     out = []
     for s in samples:
-        o = s.get("output") or {}
-        ns, probe = as_list(o.get("block_ns")), as_list(o.get("probe_ns"))
+        ns, probe = block_lists(s)
         if len(ns) != len(probe):
             out.append("%s / %s (rep %s): %d blocks but %d probes; its blocks "
                        "are left out of the quiet figures" % (
