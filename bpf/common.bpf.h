@@ -45,6 +45,7 @@ extern const volatile __u8 cfg_sys_table[LS_SYS_TABLE_LEN];
 
 /* ---- mutable state (bss) ---- */
 extern __u32 watch_nested;    /* non-zero once the watch has child cgroups */
+extern __u32 procs_escaped;   /* non-zero once a process moved out of it */
 extern __u32 iter_unfiltered; /* iterators: report tasks outside the watch */
 extern __u64 auto_test_seq;   /* --test-per-exec: the last id given out */
 extern struct ls_kind_stats kstats[LS_KIND_MAX];
@@ -378,6 +379,30 @@ static __always_inline bool cgroup_watched(struct cgroup *cg)
 static __always_inline bool task_watched(struct task_struct *t)
 {
 	return cgid_watched(cgroup_id_of(BPF_CORE_READ(t, cgroups, dfl_cgrp)));
+}
+
+/*
+ * A process that moved out of the watch (LS_PROC_ESCAPED, set at the
+ * migration) is followed to its exit: its children, threads, exec, exit,
+ * and what it holds when the iterators look. Not its syscalls: those are
+ * filtered on the cgroup, and every task on the machine asks that. The
+ * table is not searched until some process has escaped.
+ */
+static __always_inline bool tgid_escaped(__u32 tgid)
+{
+	struct ls_proc *p;
+
+	if (!procs_escaped)
+		return false;
+	p = bpf_map_lookup_elem(&procs, &tgid);
+	return p && (p->flags & LS_PROC_ESCAPED);
+}
+
+/* Is the current process watched, or followed out of the watch? */
+static __always_inline bool current_followed(void)
+{
+	return current_watched() ||
+	       tgid_escaped(bpf_get_current_pid_tgid() >> 32);
 }
 
 /* ---- processes ---- */

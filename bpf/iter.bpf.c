@@ -18,7 +18,7 @@
  * to read its own fds, which the wrapped command inherits. */
 static __always_inline bool iter_wants(struct task_struct *t)
 {
-	return iter_unfiltered || task_watched(t);
+	return iter_unfiltered || task_watched(t) || tgid_escaped(t->tgid);
 }
 
 /* Who made the process (leader) or thread @t, from the live tables. */
@@ -130,6 +130,8 @@ int iter_task(struct bpf_iter__task *ctx)
 	BPF_CORE_READ_STR_INTO(&r.comm, t, comm);
 	r.origin.stack_id = -1;
 	task_origin(t, &r);
+	if (!iter_unfiltered && !task_watched(t))
+		r.origin.flags |= LS_ORIGIN_ESCAPED;
 	bpf_seq_write(ctx->meta->seq, &r, sizeof(r));
 	return 0;
 }

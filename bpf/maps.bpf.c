@@ -16,6 +16,7 @@ const volatile __u8 cfg_hook_attach[LS_HOOK_MAX] = {};
 const volatile __u8 cfg_sys_table[LS_SYS_TABLE_LEN] = {};
 
 __u32 watch_nested = 0;
+__u32 procs_escaped = 0;
 __u32 iter_unfiltered = 0;
 __u64 auto_test_seq = 0;
 struct ls_kind_stats kstats[LS_KIND_MAX] = {};

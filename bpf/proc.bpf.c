@@ -107,8 +107,11 @@ static __always_inline int on_fork(struct task_struct *parent,
 {
 	__u32 tgid, pid, ptgid;
 	struct ls_proc np = {}, *pp;
+	bool watched = task_watched_by(child, typed);
 
-	if (!task_watched_by(child, typed))
+	/* A child of a process that left the watch is followed with it. */
+	if (!watched &&
+	    (!procs_escaped || !tgid_escaped(TASK_READ(typed, parent, tgid))))
 		return 0;
 	tgid = TASK_READ(typed, child, tgid);
 	pid = TASK_READ(typed, child, pid);
@@ -127,7 +130,7 @@ static __always_inline int on_fork(struct task_struct *parent,
 	np.forked_ns = bpf_ktime_get_ns();
 	np.ppid = ptgid;
 	np.creator_tid = TASK_READ(typed, parent, pid);
-	np.flags = LS_PROC_COUNTED;
+	np.flags = LS_PROC_COUNTED | (watched ? 0 : LS_PROC_ESCAPED);
 	task_comm(np.comm, child, typed);
 	if (bpf_map_update_elem(&procs, &tgid, &np, BPF_ANY)) {
 		loss(LS_LOSS_PROC_TABLE);
@@ -221,7 +224,7 @@ static __always_inline int on_exec(__u32 old_pid)
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
 	struct ls_proc *p;
 
-	if (!current_watched())
+	if (!current_followed())
 		return 0;
 	p = current_proc(tgid);
 	if (!p)
@@ -274,7 +277,7 @@ static __always_inline int on_exit(struct task_struct *t, bool typed)
 	struct ls_proc *p;
 	bool last;
 
-	if (!current_watched())
+	if (!current_followed())
 		return 0;
 	p = bpf_map_lookup_elem(&procs, &tgid);
 	/* Read first: the later another thread's exit is seen here, the more
@@ -296,7 +299,10 @@ static __always_inline int on_exit(struct task_struct *t, bool typed)
 		kind_released(LS_KIND_PROCESS, 0, p->created_test);
 	emit_proc(LS_EV_PROC_EXIT, p->test, tgid, p->ppid,
 		  TASK_READ(typed, t, exit_code), 1);
-	bpf_map_delete_elem(&procs, &tgid);
+	/* One followed out of the watch keeps its entry to its reap: that
+	 * is all that marks it then (see on_free). */
+	if (!(p->flags & LS_PROC_ESCAPED))
+		bpf_map_delete_elem(&procs, &tgid);
 	return 0;
 }
 
@@ -317,10 +323,24 @@ int BPF_PROG(proc_exit_raw, struct task_struct *t)
 static __always_inline int on_free(struct task_struct *t, bool typed)
 {
 	__u32 pid = TASK_READ(typed, t, pid), tgid = TASK_READ(typed, t, tgid);
+	struct ls_proc *p;
 
+	if (pid != tgid)
+		return 0;
 	/* The task keeps its css_set until now: the cgroup still tells. */
-	if (pid == tgid && task_watched_by(t, typed))
+	if (task_watched_by(t, typed)) {
 		emit_proc(LS_EV_PROC_REAP, 0, tgid, 0, 0, 0);
+		return 0;
+	}
+	if (!procs_escaped)
+		return 0;
+	/* Its number may be another process's by now: check the start. */
+	p = bpf_map_lookup_elem(&procs, &tgid);
+	if (p && (p->flags & LS_PROC_ESCAPED) &&
+	    p->start_ns == TASK_READ(typed, t, start_time)) {
+		bpf_map_delete_elem(&procs, &tgid);
+		emit_proc(LS_EV_PROC_REAP, 0, tgid, 0, 0, 0);
+	}
 	return 0;
 }
 
@@ -337,15 +357,35 @@ int BPF_PROG(proc_free_raw, struct task_struct *t)
 }
 
 /*
+ * A process that moves out of the watch is marked so and followed to its
+ * exit (see tgid_escaped): one left running is a finding, not a process
+ * that vanished. Moved back in, it is watched again.
+ */
+static __always_inline void on_move(struct ls_proc *p, bool into_watch)
+{
+	if (!into_watch && !(p->flags & LS_PROC_ESCAPED)) {
+		__sync_fetch_and_or(&p->flags, LS_PROC_ESCAPED);
+		procs_escaped = 1;
+	} else if (into_watch && (p->flags & LS_PROC_ESCAPED)) {
+		__sync_fetch_and_and(&p->flags, ~LS_PROC_ESCAPED);
+	}
+}
+
+/*
  * A task moved into a watched cgroup (cgroup.procs write, systemd, or our own
  * fallback when clone3(CLONE_INTO_CGROUP) is missing) joins the watch here.
+ * The tracepoint fires once per move, with the leader when the whole
+ * process moves.
  */
 static __always_inline int on_migrate(struct cgroup *dst, struct task_struct *t)
 {
 	__u32 tgid = BPF_CORE_READ(t, tgid);
-	struct ls_proc np = {};
+	bool into_watch = cgroup_watched(dst);
+	struct ls_proc np = {}, *p = bpf_map_lookup_elem(&procs, &tgid);
 
-	if (!cgroup_watched(dst) || bpf_map_lookup_elem(&procs, &tgid))
+	if (p)
+		on_move(p, into_watch);
+	if (!into_watch || p)
 		return 0;
 	np.start_ns = group_start_ns(t);
 	np.forked_ns = bpf_ktime_get_ns();

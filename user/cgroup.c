@@ -37,7 +37,7 @@ int ls_cgroup_mount(char *out, size_t len)
 }
 
 /* The cgroup v2 path of @pid relative to the mount ("0::/a/b" -> "/a/b"). */
-static int proc_cgroup(pid_t pid, char *out, size_t len)
+int ls_cgroup_of(pid_t pid, char *out, size_t len)
 {
 	char file[64], *line = NULL;
 	size_t cap = 0;
@@ -68,7 +68,7 @@ int ls_cgroup_self(char *out, size_t len)
 	int err = ls_cgroup_mount(mnt, sizeof(mnt));
 
 	if (!err)
-		err = proc_cgroup(getpid(), rel, sizeof(rel));
+		err = ls_cgroup_of(getpid(), rel, sizeof(rel));
 	if (err)
 		return err;
 	if (snprintf(out, len, "%s%s", mnt, strcmp(rel, "/") ? rel : "") >=
@@ -299,7 +299,7 @@ bool ls_cgroup_has_pid(const char *path, pid_t pid)
 	char mnt[PATH_MAX], rel[PATH_MAX], full[PATH_MAX];
 
 	if (ls_cgroup_mount(mnt, sizeof(mnt)) ||
-	    proc_cgroup(pid, rel, sizeof(rel)))
+	    ls_cgroup_of(pid, rel, sizeof(rel)))
 		return false;
 	if (snprintf(full, sizeof(full), "%s%s", mnt, rel) >= (int)sizeof(full))
 		return false;

@@ -19,6 +19,9 @@
 /* Where cgroup v2 is mounted (from /proc/self/mountinfo). */
 int ls_cgroup_mount(char *out, size_t len);
 
+/* Process @pid's cgroup v2, relative to the mount ("/a/b"). */
+int ls_cgroup_of(pid_t pid, char *out, size_t len);
+
 /* The agent's own cgroup v2 directory. */
 int ls_cgroup_self(char *out, size_t len);
 

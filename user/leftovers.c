@@ -3,6 +3,7 @@
  * leftovers.c - see leftovers.h.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -147,6 +148,14 @@ static bool task_is_new(const struct ls_leftover_ctx *c,
 	       ((o.flags & LS_ORIGIN_KNOWN) && o.created_ns >= c->t0_ns);
 }
 
+/* The cgroup a process that left the watch is in now; "" if it is gone. */
+static char *moved_out_to(uint32_t tgid)
+{
+	char rel[PATH_MAX];
+
+	return strdup(ls_cgroup_of(tgid, rel, sizeof(rel)) ? "" : rel);
+}
+
 static void describe_process(const struct ls_leftover_ctx *c,
 			     const struct ls_iter_task *t, size_t threads,
 			     struct ls_finding *f)
@@ -166,6 +175,8 @@ static void describe_process(const struct ls_leftover_ctx *c,
 	set_origin(c, f, &o);
 	if (info && info->fork_ns && f->has_creator)
 		ls_comm_copy(f->creator_comm, info->creator_comm);
+	if (t->origin.flags & LS_ORIGIN_ESCAPED)
+		f->path = moved_out_to(t->tgid);
 	if (f->cls == LS_CLASS_ZOMBIE)
 		f->exit_status = info && info->exited
 					 ? info->exit_code

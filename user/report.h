@@ -43,7 +43,8 @@ struct ls_finding {
 	/* fd and socket */
 	int fd;
 	const char *type; /* file, dir, pipe, socket, eventfd, ... */
-	char *path;	  /* fd target, temp path, cgroup path */
+	char *path;	  /* fd target, temp path, cgroup path; a
+			   * process: the cgroup it moved out to */
 	bool inherited;	  /* came from outside the watch (baseline) */
 
 	/* socket */

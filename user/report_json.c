@@ -123,6 +123,7 @@ void ls_report_json_finding(struct ls_json *j, const struct ls_finding *f)
 		ls_json_kv_int(j, "threads", f->threads);
 		ls_json_kv_uint(j, "rss_bytes", f->rss_bytes);
 		kv_opt_string(j, "inherited_fds", f->inherited_fds);
+		kv_opt_string(j, "moved_out_to", f->path);
 		if (f->cls == LS_CLASS_ZOMBIE)
 			ls_json_kv_int(j, "exit_status", f->exit_status);
 		break;

@@ -217,6 +217,13 @@ static void print_process(FILE *f, const struct view *v,
 		fputs(", started", f);
 		print_when(f, p);
 	}
+	if (p->path) {
+		fputs(", moved out of the watch", f);
+		if (p->path[0]) {
+			fputs(" to cgroup ", f);
+			put(f, p->path);
+		}
+	}
 	fputc('\n', f);
 	print_stack(f, p, "      ");
 	for (size_t i = 0; i < v->r->n_findings; i++) {

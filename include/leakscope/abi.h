@@ -93,6 +93,7 @@ struct ls_obj {
 #define LS_PROC_MIGRATED (1u << 3) /* moved into the watch during it */
 #define LS_PROC_COUNTED	 (1u << 4) /* counted in PROCESS created */
 #define LS_PROC_LAZY	 (1u << 5) /* entered on first sight, origin unknown */
+#define LS_PROC_ESCAPED	 (1u << 6) /* moved out: followed to its exit */
 
 /* Value of the process table, keyed by tgid. */
 struct ls_proc {
@@ -324,9 +325,8 @@ struct ls_temp_root_key {
 #define LS_ORIGIN_KNOWN	   (1u << 0) /* a record exists for this object */
 #define LS_ORIGIN_LEAKED   (1u << 1) /* already reported as a leak */
 #define LS_ORIGIN_DEPARTED (1u << 2) /* its creator exited (departed map) */
-#define LS_ORIGIN_BROUGHT                                  \
-	(1u << 3) /* brought in by a process that moved in \
-		   */
+#define LS_ORIGIN_BROUGHT  (1u << 3) /* brought in by a process moving in */
+#define LS_ORIGIN_ESCAPED  (1u << 4) /* task: outside, followed (ESCAPED) */
 
 struct ls_origin {
 	__u64 test;

@@ -4,7 +4,7 @@ Covers: a "clean" workload (no findings, and the metrics prove that tracing
 saw the activity) and a "leak" workload (exactly the expected findings,
 compared as a multiset, with their details) for processes and threads; a
 zombie; --keep-orphans; a daemon that ignores SIGTERM; a daemon that winds
-down within the grace.
+down within the grace; processes that move out of the watched cgroup.
 
 Every run must also exit 0, lose nothing, remove its cgroup and leave no
 process behind (lsworkload.py). Workloads: tests/bpf/workloads/workload.c;
@@ -12,7 +12,10 @@ they print KEY=VALUE facts.
 """
 
 import os
+import subprocess
 import time
+
+from lstest import LEAKSCOPE, cgroup2_mount
 
 from lsworkload import (WORKLOAD, _comm_of, assert_creator,
                         assert_findings, assert_metric, assert_no_findings,
@@ -196,3 +199,53 @@ def test_daemon_that_winds_down_within_the_grace_is_no_leftover(run_ls):
     fs = facts(res.stdout)
     assert_findings(res.report, [daemon_process(
         res.report, fs, [WORKLOAD, "brief-daemon", "300"])])
+
+
+# ---------------------------------------------- processes that move out
+
+
+def test_a_process_that_moves_out_is_followed_to_its_exit(run_ls,
+                                                          attach_cgroup):
+    """A process with a thread, an fd and a mapping made in the watch
+    moves to another cgroup; its thread ends and it exits out there. The
+    watch follows it: everything it made is released, nothing is alive
+    (before, its exit went unseen and all of it stayed alive)."""
+    res = run_workload(run_ls, ["escape-exit", attach_cgroup])
+    assert_run_ok(res)
+    assert_no_findings(res.report)
+    assert_metric(res.report, "process", "created", "==", 2)
+    assert_metric(res.report, "thread", "created", "==", 1)
+    for kind in ("process", "thread", "fd", "mapping"):
+        assert_metric(res.report, kind, "alive", "==", 0)
+
+
+def test_a_process_that_moves_out_and_stays_is_an_orphan(run_ls,
+                                                          attach_cgroup,
+                                                          tmp_path):
+    """A daemon that moves itself to another cgroup is still the run's
+    leftover: named, with the cgroup it moved to and the fd it holds, and
+    left running (it is outside the cgroup leakscope may kill in)."""
+    res = run_workload(run_ls, ["escape-stay", attach_cgroup])
+    assert res.rc == 0, (res.rc, res.stderr)
+    assert res.report["losses"]["confidence"] == "full", res.report["losses"]
+    assert res.report["cleanup"]["cgroup_removed"] is True, res.report
+    daemon = num(facts(res.stdout), "DAEMON")
+    [p] = of_kind(res.report, "process")
+    assert (p["pid"], p["class"]) == (daemon, "orphan"), show(res.report)
+    rel = "/" + os.path.relpath(attach_cgroup, cgroup2_mount())
+    assert p["moved_out_to"] == rel, p
+    [fd] = of_kind(res.report, "fd")
+    assert (fd["pid"], fd["path"], fd["class"]) == (daemon, "/dev/null",
+                                                    "orphan"), fd
+    assert os.path.exists(f"/proc/{daemon}"), "an escaped daemon was killed"
+    with open(os.path.join(attach_cgroup, "cgroup.procs")) as f:
+        assert str(daemon) in f.read().split()
+
+    # The text report says it too (a second daemon, to the same cgroup).
+    err = tmp_path / "text.txt"
+    with open(err, "wb") as f:
+        subprocess.run([LEAKSCOPE, "run", "--", WORKLOAD, "escape-stay",
+                        attach_cgroup], stdin=subprocess.DEVNULL,
+                       stdout=subprocess.DEVNULL, stderr=f, timeout=60,
+                       check=True)
+    assert "moved out of the watch to cgroup " + rel in err.read_text()

@@ -233,6 +233,7 @@ static void test_json_process(void **state)
 	f->rss_bytes = 4096;
 	snprintf(f->inherited_fds, sizeof(f->inherited_fds), "0,1,2");
 	f->test = strdup("test_a");
+	f->path = strdup("/elsewhere");
 	creator(f, 99, 98, "sh", 0.25);
 	write_json(fx);
 	ASSERT_PY(fx, "d['findings'][0]",
@@ -240,7 +241,8 @@ static void test_json_process(void **state)
 		  "\"comm\": \"sleep\", \"created_at_s\": 0.25, "
 		  "\"created_by\": {\"comm\": \"sh\", \"pid\": 99, "
 		  "\"tid\": 98}, \"inherited_fds\": \"0,1,2\", "
-		  "\"kind\": \"process\", \"pid\": 100, \"ppid\": 1, "
+		  "\"kind\": \"process\", \"moved_out_to\": \"/elsewhere\", "
+		  "\"pid\": 100, \"ppid\": 1, "
 		  "\"rss_bytes\": 4096, \"stack\": null, \"test\": \"test_a\", "
 		  "\"threads\": 2}");
 }
@@ -254,14 +256,16 @@ static void test_json_process_unknowns(void **state)
 	f->rss_bytes = UINT64_MAX;
 	creator(f, 0, 0, "", -1);
 	write_json(fx);
-	ASSERT_PY(fx, "d['findings'][0]",
-		  "{\"argv\": null, \"class\": \"orphan\", \"comm\": null, "
-		  "\"created_at_s\": null, \"created_by\": {\"comm\": null, "
-		  "\"pid\": null, \"tid\": null}, \"inherited_fds\": null, "
-		  "\"kind\": \"process\", \"pid\": 100, \"ppid\": 0, "
-		  "\"rss_bytes\": 18446744073709551615, \"stack\": null, "
-		  "\"test\": null, "
-		  "\"threads\": 1}");
+	ASSERT_PY(
+		fx, "d['findings'][0]",
+		"{\"argv\": null, \"class\": \"orphan\", \"comm\": null, "
+		"\"created_at_s\": null, \"created_by\": {\"comm\": null, "
+		"\"pid\": null, \"tid\": null}, \"inherited_fds\": null, "
+		"\"kind\": \"process\", \"moved_out_to\": null, \"pid\": 100, "
+		"\"ppid\": 0, "
+		"\"rss_bytes\": 18446744073709551615, \"stack\": null, "
+		"\"test\": null, "
+		"\"threads\": 1}");
 }
 
 static void test_json_zombie(void **state)
@@ -277,7 +281,8 @@ static void test_json_zombie(void **state)
 		  "{\"argv\": null, \"class\": \"zombie\", \"comm\": "
 		  "\"defunct\", \"created_at_s\": null, \"created_by\": null, "
 		  "\"exit_status\": 256, \"inherited_fds\": null, "
-		  "\"kind\": \"process\", \"pid\": 300, \"ppid\": 100, "
+		  "\"kind\": \"process\", \"moved_out_to\": null, "
+		  "\"pid\": 300, \"ppid\": 100, "
 		  "\"rss_bytes\": 0, \"stack\": null, \"test\": null, "
 		  "\"threads\": 0}");
 }

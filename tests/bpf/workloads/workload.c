@@ -26,6 +26,7 @@
  *   temp-clean, temp-leak, temp-exchange, temp-dir-swap,
  *   temp-from-root, temp-in                               temporary files
  *   cgroup-clean, cgroup-leak, cgroup-daemon              child cgroups
+ *   escape-exit DIR, escape-stay DIR                      moves out of it
  *   noop, sleeper, exit, signal                           helpers
  */
 #include <arpa/inet.h>
@@ -736,6 +737,8 @@ static const struct {
 	{ "cgroup-clean", run_cgroup_clean, "" },
 	{ "cgroup-leak", run_cgroup_leak, "" },
 	{ "cgroup-daemon", run_cgroup_daemon, "" },
+	{ "escape-exit", run_escape_exit, "CGROUP_DIR" },
+	{ "escape-stay", run_escape_stay, "CGROUP_DIR" },
 };
 
 static int usage(void)

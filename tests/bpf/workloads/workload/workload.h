@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * workload.h - what workload.c shares with the scenario files beside this
- * header (fds.c, sockets.c, temps.c): its daemon helpers and the scenarios they
- * define.
+ * header (fds.c, sockets.c, temps.c, escape.c): its daemon helpers and the
+ * scenarios they define.
  */
 #ifndef LS_WORKLOAD_H
 #define LS_WORKLOAD_H
@@ -44,5 +44,9 @@ int run_temp_in(int argc, char **argv);
 int run_temp_from_root(int argc, char **argv);
 int run_temp_exchange(int argc, char **argv);
 int run_temp_dir_swap(int argc, char **argv);
+
+/* escape.c */
+int run_escape_exit(int argc, char **argv);
+int run_escape_stay(int argc, char **argv);
 
 #endif
