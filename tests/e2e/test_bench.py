@@ -44,7 +44,8 @@ def test_quick_open(tmp_path, workload):
     assert "bench: targets met" in p.stdout
     doc = json.loads(out.read_text())
     assert doc["schema"] == "leakscope.bench/1"
-    assert doc["options"] == {"reps": 2, "quick": True, "only": ["open"]}
+    assert doc["options"] == {"reps": 2, "cost_reps": 1, "quick": True,
+                              "only": ["open"]}
     assert doc["errors"] == []
     assert doc["correctness"] is None  # tests not selected
     assert list(doc["workloads"]) == ["open"]
@@ -68,6 +69,21 @@ def test_quick_open(tmp_path, workload):
     for tool in PEERS:  # measured, or n/a with the reason
         r = rows[tool]
         assert r["n_samples"] == 2 or r["note"], r
+
+    # The BPF statistics pass: the floor's no-op runs once per traced
+    # syscall, leakscope's program too at full, none at snapshot.
+    assert "BPF programs' own time per operation" in p.stdout
+    cost = {r["tool"]: r for r in doc["bpf_cost"]["rows"]}
+    assert {"floor"} | LEVELS - {"leakscope stacks"} <= set(cost), cost
+    assert 1 <= cost["floor"]["runs_per_op"] < 1.5, cost["floor"]
+    assert 20 < cost["floor"]["stats_ns_per_run"] < 1000, cost["floor"]
+    assert cost["floor"]["net_ns_per_op"] == 0
+    full = cost["leakscope full (default)"]
+    assert abs(full["runs_per_op"] - cost["floor"]["runs_per_op"]) < 0.2, full
+    assert full["net_ns_per_op"] > 0 and 0 < full["net_share"] < 1, full
+    assert cost["leakscope snapshot"]["runs_per_op"] < 0.01, cost
+    assert all(s["error"] is None for s in doc["bpf_cost"]["samples"]), \
+        doc["bpf_cost"]["samples"]
 
     samples = doc["samples"]
     assert {(s["tool"], s["rep"]) for s in samples} >= {

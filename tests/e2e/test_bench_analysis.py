@@ -89,7 +89,8 @@ def test_outside_without_a_floor_is_not_judged():
 def test_unjudged_tools_run_in_the_first_repetitions_only():
     import bench
     b = bench.Bench.__new__(bench.Bench)  # no cgroups: only the plan runs
-    b.args = types.SimpleNamespace(reps=5, only=["open"], quick=False)
+    b.args = types.SimpleNamespace(reps=5, only=["open"], quick=False,
+                                   cost_reps=0)
     b.plan = lambda: [("open", "micro", ["untraced", "strace", analysis.LS_DEFAULT,
                                          analysis.LS_STACKS])]
     calls = []

@@ -1,8 +1,9 @@
 #!/usr/bin/python3
 """bench.py - measure what leakscope costs the programs it watches.
 
-usage: tools/bench/bench.py [--reps N] [--quick] [--only NAME[,NAME...]]
-                            [--json PATH] [--leakscope PATH]
+usage: tools/bench/bench.py [--reps N] [--cost-reps N] [--quick]
+                            [--only NAME[,NAME...]] [--json PATH]
+                            [--leakscope PATH]
 
 Each workload (tools/bench/workload.c, built as build/bench/workload by
 `make bench`) times its own loop and prints ns_per_op, so the start-up and
@@ -47,6 +48,10 @@ leakscope and the workload are copied at the start, so a rebuild in the
 work tree meanwhile does not change what is measured (their sha256 are in
 the JSON). `make bench BENCH_ARGS='--reps 9 --only open'` passes options.
 
+After the timed runs, a pass with the kernel's BPF statistics on gives
+each tool's programs' own time per operation (tools/bench/bpfcost.py):
+quieter than the timed ratios, printed after them, judged on nothing.
+
 Exit status: 0 when everything ran, whether or not targets are met (this is
 a measurement); 1 if a tool crashed or leakscope's verdicts were wrong;
 2 for a bad command line or a missing binary. Raw samples: --json (default
@@ -68,6 +73,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from analysis import LEVELS, OUTSIDE, analyse, print_table  # noqa: E402
+import bpfcost  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 _build = os.environ.get("BUILD", "build")
@@ -421,19 +427,33 @@ class Bench:
         return self.record(workload, tool, rep, n, full, rc, parsed, wall, out,
                            err, timeout)
 
+    def start_watcher(self, tool, cgroup, extra=()):
+        """@tool in the background, watching @cgroup (the floor: every
+        task; leakscope: `attach` at @tool's level, with @extra options):
+        (process, None) once it is ready, else (None, why) and stopped."""
+        if tool == "floor":
+            tracefs_mount()  # libbpf finds tracepoints there
+            argv, stream, needle = [FLOOR, FLOOR_OBJ] + traced_syscalls(), "stdout", "ready"
+        else:
+            argv = SPAWN + [LEAKSCOPE, "attach", "--cgroup", cgroup, "-q", "-v",
+                            "--duration", str(RUN_TIMEOUT["micro"] + 30)] + \
+                dict(LEVELS)[tool] + list(extra)
+            stream, needle = "stderr", "until"
+        p = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE
+                             if stream == "stdout" else subprocess.DEVNULL,
+                             stderr=subprocess.PIPE, text=True, start_new_session=True)
+        if self.wait_line(p, getattr(p, stream), needle, 30):
+            return p, None
+        rc, _, err, _ = self.stop_background(p)
+        return None, "%s never got ready (exit %s): %s" % (tool, rc, tail(err))
+
     def run_floor(self, workload, rep, cmd, n, timeout):
         """@cmd while floor.c holds its no-op program on the syscall
         tracepoints leakscope uses."""
-        tracefs_mount()  # libbpf finds tracepoints there
-        p = subprocess.Popen([FLOOR, FLOOR_OBJ] + traced_syscalls(),
-                             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, text=True,
-                             start_new_session=True)
-        if not self.wait_line(p, p.stdout, "ready", 30):
-            rc, _, err, _ = self.stop_background(p)
-            return self.record(workload, "floor", rep, n, p.args, rc if rc else 1,
-                               None, 0, "", "floor never got ready: " + (err or ""),
-                               timeout)
+        p, why = self.start_watcher("floor", None)
+        if not p:
+            return self.record(workload, "floor", rep, n, ["(floor)"] + cmd, 1,
+                               None, 0, "", why, timeout)
         rc, parsed, wall, out, err = self.run(cmd, timeout)
         frc, _, ferr, took = self.stop_background(p)
         if rc == 0 and (frc != 0 or took > 1):
@@ -512,21 +532,14 @@ class Bench:
     def run_attach(self, workload, rep, cmd, n, tool):
         """@cmd outside the cgroup that `leakscope attach` watches."""
         timeout = RUN_TIMEOUT["micro"]
-        opts = dict(LEVELS)[tool]
         self.report_seq += 1
         report = os.path.join(self.tmp, "report-%d.json" % self.report_seq)
-        argv = SPAWN + [LEAKSCOPE, "attach", "--cgroup", self.watched, "-q", "-v",
-                "--duration", str(timeout + 30)] + opts + [
-                    "--report", report, "--format", "json"]
-        p = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
-                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                             text=True, start_new_session=True)
-        ready = self.wait_line(p, p.stderr, "until", 30)
-        if not ready:
-            rc, _, err, _ = self.stop_background(p)
-            return self.record(workload, tool, rep, n, argv, rc if rc else 1,
-                               None, 0, "", "attach never started watching: " +
-                               (err or ""), timeout)
+        p, why = self.start_watcher(tool, self.watched,
+                                    ["--report", report, "--format", "json"])
+        if not p:
+            return self.record(workload, tool, rep, n, ["(attach)"] + cmd, 1,
+                               None, 0, "", why, timeout)
+        argv = p.args
         rc, parsed, wall, out, err = self.run(cmd, timeout)
         arc, _, aerr, took = self.stop_background(p)
         agent, keep, _ = self.read_report(report)
@@ -663,6 +676,9 @@ class Bench:
                     if rep < PEER_REPS or tool not in UNJUDGED:
                         self.sample(w, kind, tool, rep)
         self.items = items
+        # After the timed runs: BPF statistics time every program run.
+        self.costs = bpfcost.measure(self, items, self.args.cost_reps,
+                                     sys.modules[__name__]) if self.args.cost_reps else []
         run_tests = not self.args.only or "tests" in self.args.only
         self.tests = self.correctness() if run_tests else None
 
@@ -682,6 +698,9 @@ def main():
                     help="only these workloads (comma-separated or repeated): "
                     "open socket pipe fork thread mmap realistic outside-open "
                     "outside-fork roundtrip tests")
+    ap.add_argument("--cost-reps", type=int, default=None,
+                    help="repetitions of the BPF statistics pass (tools/bench/"
+                    "bpfcost.py; default 3, 1 with --quick; 0: none)")
     ap.add_argument("--leakscope", default=LEAKSCOPE,
                     help="the leakscope binary to measure (default build/leakscope)")
     ap.add_argument("--json", default=os.path.relpath(os.path.join(BUILD, "bench.json")),
@@ -689,8 +708,10 @@ def main():
     args = ap.parse_args()
     if args.reps is None:
         args.reps = 2 if args.quick else 7
-    if args.reps < 1:
-        ap.error("--reps must be at least 1")
+    if args.cost_reps is None:
+        args.cost_reps = 1 if args.quick else 3
+    if args.reps < 1 or args.cost_reps < 0:
+        ap.error("--reps must be at least 1, --cost-reps at least 0")
     if args.only:
         args.only = [x for o in args.only for x in o.split(",") if x]
         known = set(MICRO_N) | set(OUTSIDE) | {"realistic", "roundtrip", "tests"}
@@ -719,6 +740,9 @@ def main():
     elapsed = time.monotonic() - t0
     rows, checks, spreads = analyse(b)
     print_table(rows, checks, spreads, b, elapsed)
+    costs = bpfcost.analyse(b.costs, {r["workload"]: r["median_ns"] for r in rows
+                                      if r["tool"] == "untraced" and r["median_ns"]})
+    bpfcost.print_table(costs)
 
     doc = {
         "schema": "leakscope.bench/1",
@@ -727,12 +751,14 @@ def main():
         "host": {"kernel": platform.release(), "machine": platform.machine(),
                  "cpus": os.cpu_count(), "leakscope": b.version,
                  "binaries": b.binaries},
-        "options": {"reps": args.reps, "quick": args.quick, "only": args.only},
+        "options": {"reps": args.reps, "cost_reps": args.cost_reps,
+                    "quick": args.quick, "only": args.only},
         "workloads": {w: {"kind": kind, "tools": tools} for w, kind, tools in b.items},
         "realistic_skipped": b.realistic_skipped,
         "untraced_spread": spreads,
         "results": rows,
         "checks": checks,
+        "bpf_cost": {"rows": costs, "samples": b.costs},
         "correctness": b.tests,
         "errors": b.errors,
         "warnings": b.warnings,
