@@ -42,7 +42,7 @@ static __always_inline int on_mkdir(struct cgroup *cg, const char *path)
 		loss(LS_LOSS_CGROUP_TABLE);
 		return 0;
 	}
-	watch_nested = 1;
+	watch.nested = 1;
 	kind_created(LS_KIND_CGROUP, 0, v.test);
 	emit_cgroup(LS_EV_CGROUP_MKDIR, cg, path, v.test);
 	return 0;
@@ -54,7 +54,7 @@ static __always_inline int on_rmdir(struct cgroup *cg, const char *path)
 	struct ls_cgroup_val *v;
 	__u64 test;
 
-	if (BPF_CORE_READ(cg, root, hierarchy_id) != 0 || id == cfg_watch_cgid)
+	if (BPF_CORE_READ(cg, root, hierarchy_id) != 0 || id == watch.cgid)
 		return 0;
 	v = bpf_map_lookup_elem(&watched_cgroups, &id);
 	if (!v)

@@ -33,7 +33,6 @@
 #define IS_ERR_VALUE(x) ((unsigned long)(x) >= (unsigned long)-MAX_ERRNO)
 
 /* ---- configuration, set by the agent before load (rodata) ---- */
-extern const volatile __u64 cfg_watch_cgid;
 extern const volatile __u32 cfg_level;
 extern const volatile __u32 cfg_flags;
 extern const volatile __u32 cfg_page_size;
@@ -44,8 +43,7 @@ extern const volatile __u8 cfg_hook_attach[LS_HOOK_MAX];
 extern const volatile __u8 cfg_sys_table[LS_SYS_TABLE_LEN];
 
 /* ---- mutable state (bss) ---- */
-extern __u32 watch_nested;    /* non-zero once the watch has child cgroups */
-extern __u32 procs_escaped;   /* non-zero once a process moved out of it */
+extern struct ls_watch_vars watch; /* see abi.h: one cache line */
 extern __u32 iter_unfiltered; /* iterators: report tasks outside the watch */
 extern __u64 auto_test_seq;   /* --test-per-exec: the last id given out */
 extern struct ls_kind_stats kstats[LS_KIND_MAX];
@@ -342,13 +340,20 @@ static __always_inline __u64 ls_tick_ns(void)
 
 /* ---- who is watched ---- */
 
+/* A subprogram: its key goes on a stack of its own, so that the common
+ * path (no child cgroups) stores nothing. */
+static __noinline bool nested_watched(__u64 id)
+{
+	return bpf_map_lookup_elem(&watched_cgroups, &id) != 0;
+}
+
 static __always_inline bool cgid_watched(__u64 id)
 {
-	if (id == cfg_watch_cgid)
+	if (id == watch.cgid)
 		return true;
-	if (!watch_nested)
+	if (!watch.nested)
 		return false;
-	return bpf_map_lookup_elem(&watched_cgroups, &id) != 0;
+	return nested_watched(id);
 }
 
 /* @t is a BTF pointer: plain loads down to its cgroup's id. */
@@ -392,17 +397,16 @@ static __always_inline bool tgid_escaped(__u32 tgid)
 {
 	struct ls_proc *p;
 
-	if (!procs_escaped)
+	if (!watch.escaped)
 		return false;
 	p = bpf_map_lookup_elem(&procs, &tgid);
 	return p && (p->flags & LS_PROC_ESCAPED);
 }
 
-/* Is the current process watched, or followed out of the watch? */
-static __always_inline bool current_followed(void)
+/* Is the current process, @tgid, watched or followed out of the watch? */
+static __always_inline bool current_followed(__u32 tgid)
 {
-	return current_watched() ||
-	       tgid_escaped(bpf_get_current_pid_tgid() >> 32);
+	return current_watched() || tgid_escaped(tgid);
 }
 
 /* ---- processes ---- */

@@ -5,7 +5,6 @@
  */
 #include "common.bpf.h"
 
-const volatile __u64 cfg_watch_cgid = 0;
 const volatile __u32 cfg_level = LS_LEVEL_FULL;
 const volatile __u32 cfg_flags = 0;
 const volatile __u32 cfg_page_size = 4096;
@@ -15,8 +14,7 @@ const volatile __u32 cfg_thread_slot_mask = 32767;
 const volatile __u8 cfg_hook_attach[LS_HOOK_MAX] = {};
 const volatile __u8 cfg_sys_table[LS_SYS_TABLE_LEN] = {};
 
-__u32 watch_nested = 0;
-__u32 procs_escaped = 0;
+struct ls_watch_vars watch SEC(".bss");
 __u32 iter_unfiltered = 0;
 __u64 auto_test_seq = 0;
 struct ls_kind_stats kstats[LS_KIND_MAX] = {};

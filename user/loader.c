@@ -75,7 +75,7 @@ static void configure(struct ls_bpf *b, const struct ls_bpf_config *c)
 	struct leakscope_bpf *s = b->skel;
 	long page = sysconf(_SC_PAGESIZE);
 
-	s->rodata->cfg_watch_cgid = c->cgid;
+	s->bss->watch.cgid = c->cgid;
 	s->rodata->cfg_level = c->level;
 	s->rodata->cfg_flags = c->flags;
 	s->rodata->cfg_agent_tgid = c->agent_tgid;
@@ -538,7 +538,7 @@ int ls_bpf_add_baseline_cgroup(struct ls_bpf *b, uint64_t cgid)
 				&cgid, &v, BPF_NOEXIST) &&
 	    errno != EEXIST)
 		return -errno;
-	b->skel->bss->watch_nested = 1;
+	b->skel->bss->watch.nested = 1;
 	return 0;
 }
 

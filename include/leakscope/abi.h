@@ -87,6 +87,17 @@ struct ls_obj {
 	char comm[LS_COMM_LEN]; /* creating thread's comm */
 };
 
+/*
+ * What every hook asks first, for every task on the machine, in one cache
+ * line of .bss (`watch`): the watched cgroup (set by the agent before
+ * load), whether it has child cgroups, whether a process moved out of it.
+ */
+struct ls_watch_vars {
+	__u64 cgid;
+	__u32 nested;
+	__u32 escaped;
+} __attribute__((aligned(64)));
+
 /* ls_proc.flags */
 #define LS_PROC_BASELINE (1u << 0) /* existed before the watch began */
 #define LS_PROC_EXECED	 (1u << 1) /* has exec'd since it was forked */
