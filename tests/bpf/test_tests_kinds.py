@@ -9,7 +9,7 @@ verdict, its finding in the final report (test, final class) and its
 kind and a churn of thousands of objects (no findings at all, counts that
 match what the test did); the verdict's backoff (a thread/child ending 50
 ms after END is no leak, one ending after 2 s is); final classes late /
-leak / orphan.
+leak / orphan; a test's child that moves out of the watched cgroup.
 
 Every run must exit 0, lose nothing, remove its cgroup and leave no process
 behind (lsmarked.py); the lsh-* temp files are removed by conftest.py.
@@ -25,7 +25,7 @@ from lsmarked import (KINDS, MIB, Run, assert_counts, assert_creator,
                       assert_entry, assert_findings, assert_run_ok,
                       harness_run, num, one, parse, show, verdict,
                       with_class)
-from lstest import BUILD, LEAKSCOPE
+from lstest import BUILD, LEAKSCOPE, cgroup2_mount
 
 HARNESS = os.path.realpath(os.path.join(BUILD, "tests", "workloads",
                                         "harness"))
@@ -272,3 +272,28 @@ def test_final_classes(run_ls, harness):
         assert_counts(t, {})
     assert report["summary"]["by_class"] == \
         {"leak": 1, "late": 3, "orphan": 1, "zombie": 0}, report["summary"]
+
+
+# ------------------------------------------ a child that moves out
+
+
+def test_a_child_that_moves_out_is_still_its_tests_leak(run_ls, harness,
+                                                        attach_cgroup):
+    """A test's child moves itself to another cgroup before END and stays:
+    the test's verdict names it, with where it went; the run's report
+    keeps it as an orphan, and it is left running (outside the cgroup
+    leakscope may kill in; attach_cgroup's teardown ends it)."""
+    run = harness_run(run_ls, harness, ["process-escape"],
+                      env={"LSH_ESCAPE_TO": attach_cgroup})
+    pid = num(run.facts, "ESCAPED")
+    rel = "/" + os.path.relpath(attach_cgroup, cgroup2_mount())
+    v = verdict(run, "process-escape")
+    procs = [f for f in v["findings"] if f["kind"] == "process"]
+    assert [(f["pid"], f["class"], f["moved_out_to"]) for f in procs] == \
+        [(pid, "leak", rel)], show(v["findings"])
+    assert_creator(procs[0], num(run.facts, "HARNESS_PID"))
+    final = [f for f in run.report["findings"] if f["kind"] == "process"]
+    assert [(f["pid"], f["class"], f["test"], f["moved_out_to"])
+            for f in final] == [(pid, "orphan", "process-escape", rel)], \
+        show(run.report["findings"])
+    assert os.path.exists(f"/proc/{pid}"), "the child that moved out was killed"

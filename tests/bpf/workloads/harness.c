@@ -191,6 +191,7 @@ static const struct {
 	{ "fd-leak", t_fd_leak, NULL },
 	{ "socket-leak", t_socket_leak, NULL },
 	{ "process-leak", t_process_leak, NULL },
+	{ "process-escape", t_process_escape, NULL },
 	{ "spawn-devnull", t_spawn_devnull, NULL },
 	{ "zombie", t_zombie, NULL },
 	{ "zombie-reap", t_zombie_reap, NULL },

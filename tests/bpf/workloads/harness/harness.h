@@ -30,6 +30,7 @@ void start_thread(pthread_t *t, void *stack, void *(*fn)(void *), void *arg,
 void t_fd_leak(void);
 void t_socket_leak(void);
 void t_process_leak(void);
+void t_process_escape(void);
 void t_spawn_devnull(void);
 void t_zombie(void);
 void t_zombie_reap(void);

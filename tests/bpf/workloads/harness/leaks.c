@@ -57,6 +57,39 @@ void t_process_leak(void)
 	say("PROCESS_LEAK_PID=%d", (int)wl_spawn_sleep("60", -1));
 }
 
+/* A child that moves itself out of the watched cgroup, into the cgroup
+ * $LSH_ESCAPE_TO, and stays there: still this test's leak. */
+void t_process_escape(void)
+{
+	const char *to = getenv("LSH_ESCAPE_TO");
+	char path[PATH_MAX], pid[16], c;
+	int go[2];
+	pid_t child;
+
+	if (!to)
+		fail("process-escape needs LSH_ESCAPE_TO");
+	ok(pipe2(go, O_CLOEXEC), "pipe2");
+	child = ok(fork(), "fork");
+	if (child == 0) {
+		int fd;
+
+		snprintf(path, sizeof(path), "%s/cgroup.procs", to);
+		fd = ok(open(path, O_WRONLY | O_CLOEXEC), "open cgroup.procs");
+		snprintf(pid, sizeof(pid), "%d", (int)getpid());
+		write_all(fd, pid, strlen(pid));
+		close_ok(fd);
+		write_all(go[1], "m", 1);
+		sleep(60);
+		_exit(0);
+	}
+	close_ok(go[1]);
+	/* Moved before END: the verdict must find it out there. */
+	if (read(go[0], &c, 1) != 1)
+		fail("the child did not move");
+	close_ok(go[0]);
+	say("ESCAPED=%d", (int)child); /* not *_PID: it outlives the run */
+}
+
 /*
  * What posix_spawn file actions and Python's subprocess (stdin=DEVNULL...)
  * do: the parent opens /dev/null, the child dup2()s it onto 0, 1 and 2 and
