@@ -95,6 +95,18 @@ void write_all(int fd, const void *buf, size_t len)
 		die("write");
 }
 
+void wl_move_to_cgroup(const char *dir)
+{
+	char path[PATH_MAX], pid[16];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
+	fd = ok(open(path, O_WRONLY | O_CLOEXEC), "open cgroup.procs");
+	snprintf(pid, sizeof(pid), "%d", (int)getpid());
+	write_all(fd, pid, strlen(pid));
+	close_ok(fd);
+}
+
 ssize_t read_full(int fd, void *buf, size_t len)
 {
 	size_t got = 0;

@@ -26,6 +26,8 @@ void close_ok(int fd);
 void write_all(int fd, const void *buf, size_t len);
 ssize_t read_full(int fd, void *buf, size_t len); /* short only at EOF */
 pid_t wl_gettid(void);
+/* Move the whole calling process into cgroup v2 directory @dir. */
+void wl_move_to_cgroup(const char *dir);
 /* A child that execs `sleep SECONDS`, once it has exec'd (so its argv is
  * sleep's); with @stdio >= 0, that fd dup2()'d onto its 0, 1 and 2 first. */
 pid_t wl_spawn_sleep(const char *seconds, int stdio);

@@ -62,22 +62,16 @@ void t_process_leak(void)
 void t_process_escape(void)
 {
 	const char *to = getenv("LSH_ESCAPE_TO");
-	char path[PATH_MAX], pid[16], c;
 	int go[2];
 	pid_t child;
+	char c;
 
 	if (!to)
 		fail("process-escape needs LSH_ESCAPE_TO");
 	ok(pipe2(go, O_CLOEXEC), "pipe2");
 	child = ok(fork(), "fork");
 	if (child == 0) {
-		int fd;
-
-		snprintf(path, sizeof(path), "%s/cgroup.procs", to);
-		fd = ok(open(path, O_WRONLY | O_CLOEXEC), "open cgroup.procs");
-		snprintf(pid, sizeof(pid), "%d", (int)getpid());
-		write_all(fd, pid, strlen(pid));
-		close_ok(fd);
+		wl_move_to_cgroup(to);
 		write_all(go[1], "m", 1);
 		sleep(60);
 		_exit(0);

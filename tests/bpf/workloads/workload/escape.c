@@ -6,29 +6,13 @@
  * daemon that stays there (an orphan the watch still names).
  */
 #include <fcntl.h>
-#include <limits.h>
 #include <pthread.h>
-#include <stdio.h>
-#include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
 #include "../common/wl.h"
 #include "workload.h"
 
 static const char *escape_to;
-
-/* Move the whole calling process into cgroup @dir. */
-static void move_to(const char *dir)
-{
-	char path[PATH_MAX], pid[16];
-	int fd;
-
-	snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
-	fd = ok(open(path, O_WRONLY | O_CLOEXEC), "open cgroup.procs");
-	snprintf(pid, sizeof(pid), "%d", (int)getpid());
-	write_all(fd, pid, strlen(pid));
-	close_ok(fd);
-}
 
 static void *wait_for_word(void *fd)
 {
@@ -53,7 +37,7 @@ static void __attribute__((noreturn)) escape_and_exit(void)
 	if (mmap(NULL, 4 * 4096, PROT_READ | PROT_WRITE,
 		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0) == MAP_FAILED)
 		die("mmap");
-	move_to(escape_to);
+	wl_move_to_cgroup(escape_to);
 	write_all(go[1], "g", 1);
 	ok_pt(pthread_join(t, NULL), "pthread_join");
 	_exit(0);
@@ -76,7 +60,7 @@ int run_escape_exit(int argc, char **argv)
 
 static void escaped_daemon(void)
 {
-	move_to(escape_to);
+	wl_move_to_cgroup(escape_to);
 	ok(open("/dev/null", O_RDONLY | O_CLOEXEC), "open /dev/null");
 	daemon_ready();
 	linger();
