@@ -113,8 +113,13 @@ int iter_task(struct bpf_iter__task *ctx)
 {
 	struct task_struct *t = ctx->task;
 	struct ls_iter_task r = {};
+	bool watched;
 
-	if (!t || !iter_wants(t))
+	if (!t)
+		return 0;
+	/* iter_wants, keeping which of its answers it was. */
+	watched = iter_unfiltered || task_watched(t);
+	if (!watched && !tgid_escaped(t->tgid))
 		return 0;
 	r.magic = LS_ITER_TASK_MAGIC;
 	r.pid = t->pid;
@@ -130,7 +135,7 @@ int iter_task(struct bpf_iter__task *ctx)
 	BPF_CORE_READ_STR_INTO(&r.comm, t, comm);
 	r.origin.stack_id = -1;
 	task_origin(t, &r);
-	if (!iter_unfiltered && !task_watched(t))
+	if (!watched)
 		r.origin.flags |= LS_ORIGIN_ESCAPED;
 	bpf_seq_write(ctx->meta->seq, &r, sizeof(r));
 	return 0;

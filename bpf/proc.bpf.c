@@ -27,6 +27,13 @@ static __always_inline bool task_watched_by(struct task_struct *t, bool typed)
 	return typed ? task_watched_btf(t) : task_watched(t);
 }
 
+/* Has @t's process moved out of the watch (see tgid_escaped)? The flag
+ * first: until an escape, raw_tp pays no probe read for the tgid. */
+static __always_inline bool task_escaped(struct task_struct *t, bool typed)
+{
+	return watch.escaped && tgid_escaped(TASK_READ(typed, t, tgid));
+}
+
 static __always_inline void task_comm(char dst[LS_COMM_LEN],
 				      struct task_struct *t, bool typed)
 {
@@ -110,8 +117,7 @@ static __always_inline int on_fork(struct task_struct *parent,
 	bool watched = task_watched_by(child, typed);
 
 	/* A child of a process that left the watch is followed with it. */
-	if (!watched &&
-	    (!watch.escaped || !tgid_escaped(TASK_READ(typed, parent, tgid))))
+	if (!watched && !task_escaped(parent, typed))
 		return 0;
 	tgid = TASK_READ(typed, child, tgid);
 	pid = TASK_READ(typed, child, pid);
@@ -279,7 +285,7 @@ static __always_inline bool exiting_followed(struct task_struct *t, bool typed)
 {
 	if (typed ? task_watched_btf(t) : current_watched())
 		return true;
-	return watch.escaped && tgid_escaped(TASK_READ(typed, t, tgid));
+	return task_escaped(t, typed);
 }
 
 static __always_inline int on_exit(struct task_struct *t, bool typed)

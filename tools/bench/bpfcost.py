@@ -24,16 +24,10 @@ import shutil
 import subprocess
 import time
 
-TOOLS = ("floor", "leakscope snapshot", "leakscope full (default)", "bpftrace")
+from analysis import LS_DEFAULT, LS_SNAPSHOT, median
+
+TOOLS = ("floor", LS_SNAPSHOT, LS_DEFAULT, "bpftrace")
 STATS_SYSCTL = "/proc/sys/kernel/bpf_stats_enabled"
-
-
-def median(xs):
-    xs = sorted(xs)
-    n = len(xs)
-    if not n:
-        return None
-    return xs[n // 2] if n % 2 else (xs[n // 2 - 1] + xs[n // 2]) / 2
 
 
 def programs():

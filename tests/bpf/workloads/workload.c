@@ -679,14 +679,10 @@ static int run_cgroup_leak(int argc, char **argv)
 /* A daemon that moves itself into a child cgroup of its own. */
 static void cgroup_daemon_body(void)
 {
-	char path[PATH_MAX], procs[PATH_MAX + 16];
-	int fd;
+	char path[PATH_MAX];
 
 	make_child_cgroup(path, sizeof(path));
-	snprintf(procs, sizeof(procs), "%s/cgroup.procs", path);
-	fd = ok(open(procs, O_WRONLY | O_CLOEXEC), "open cgroup.procs");
-	write_all(fd, "0", 1);
-	close_ok(fd);
+	wl_move_to_cgroup(path);
 	daemon_ready();
 	linger();
 }
