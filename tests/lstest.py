@@ -1,13 +1,15 @@
 """Helpers shared by the pytest suites (tests/bpf, tests/e2e): where the
-built binaries are, and the root gate.
+built binaries are, the root gate, and the BPF objects a process holds.
 
 The gate: without root, tests that load BPF skip and say why; under
 CI=true they fail instead (CI must run them); with root, a machine that
 `leakscope doctor` rejects fails them with doctor's own explanation.
 """
+import glob
 import json
 import os
 import subprocess
+import time
 
 import pytest
 
@@ -15,6 +17,7 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 _build = os.environ.get("BUILD", "build")
 BUILD = _build if os.path.isabs(_build) else os.path.join(REPO, _build)
 LEAKSCOPE = os.path.join(BUILD, "leakscope")
+BPF_KINDS = ("prog", "link", "map")
 ROOT_MSG = "needs root to load BPF programs; run as root (sudo make check)"
 
 
@@ -75,3 +78,52 @@ def pid_alive(pid):
             return f.read().split()[2] != "Z"
     except FileNotFoundError:
         return False
+
+
+def held_ids(pid):
+    """{"prog"|"link"|"map": ids} of the BPF objects @pid holds fds of."""
+    out = {k: set() for k in BPF_KINDS}
+    for f in glob.glob(f"/proc/{pid}/fdinfo/*"):
+        try:
+            with open(f) as fh:
+                text = fh.read()
+        except OSError:
+            continue
+        for line in text.splitlines():
+            key, _, val = line.partition(":")
+            if key in ("prog_id", "link_id", "map_id"):
+                out[key[:-3]].add(int(val))
+    return out
+
+
+def held_map(pid, name):
+    """The id of the BPF map called @name that @pid holds, or None."""
+    for map_id in sorted(held_ids(pid)["map"]):
+        p = subprocess.run(["bpftool", "-j", "map", "show", "id",
+                            str(map_id)], capture_output=True, text=True,
+                           timeout=30)
+        if p.returncode == 0 and json.loads(p.stdout).get("name") == name:
+            return map_id
+    return None
+
+
+def map_entries(map_id):
+    """{key: value} of BPF map @map_id, as bpftool formats them from BTF."""
+    p = subprocess.run(["bpftool", "-j", "map", "dump", "id", str(map_id)],
+                       capture_output=True, text=True, timeout=30)
+    assert p.returncode == 0, f"bpftool map dump id {map_id}: {p.stderr}"
+    out = {}
+    for e in json.loads(p.stdout or "[]"):
+        f = e.get("formatted", e)
+        out[f["key"]] = f["value"]
+    return out
+
+
+def poll_until(pred, timeout, step=0.02):
+    """pred() until truthy or @timeout: its last value."""
+    end = time.monotonic() + timeout
+    while True:
+        v = pred()
+        if v or time.monotonic() >= end:
+            return v
+        time.sleep(step)

@@ -29,9 +29,9 @@ import types
 
 import pytest
 
-from lstest import LEAKSCOPE, cgroup2_mount, pid_alive
+from lstest import (BPF_KINDS, LEAKSCOPE, cgroup2_mount, held_ids, pid_alive,
+                    poll_until)
 
-BPF_KINDS = ("prog", "link", "map")
 PR_SET_CHILD_SUBREAPER = 36
 # sh does not exec its last command when another one follows: the direct
 # child stays sh, both sleeps are its children (CMD's grandchildren).
@@ -90,16 +90,6 @@ def wait_exit(fd, timeout):
     return bool(p.poll(timeout * 1000))
 
 
-def poll_until(pred, timeout, step=0.02):
-    """pred() until truthy or @timeout: its last value."""
-    end = time.monotonic() + timeout
-    while True:
-        v = pred()
-        if v or time.monotonic() >= end:
-            return v
-        time.sleep(step)
-
-
 def children_of_me():
     """[(pid, comm, state)] of this process's children."""
     me, out = os.getpid(), []
@@ -129,22 +119,6 @@ def stop(pid, timeout=10):
                       ("T", "t", "Z", "X", "gone"), timeout, 0.001)
 
 # ------------------------------------------------------------------ BPF
-
-
-def held_ids(pid):
-    """{"prog"|"link"|"map": ids} of the BPF objects @pid holds fds of."""
-    out = {k: set() for k in BPF_KINDS}
-    for f in glob.glob(f"/proc/{pid}/fdinfo/*"):
-        try:
-            with open(f) as fh:
-                text = fh.read()
-        except OSError:
-            continue
-        for line in text.splitlines():
-            key, _, val = line.partition(":")
-            if key in ("prog_id", "link_id", "map_id"):
-                out[key[:-3]].add(int(val))
-    return out
 
 
 def merge(a, b):

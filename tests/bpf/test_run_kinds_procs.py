@@ -4,18 +4,21 @@ Covers: a "clean" workload (no findings, and the metrics prove that tracing
 saw the activity) and a "leak" workload (exactly the expected findings,
 compared as a multiset, with their details) for processes and threads; a
 zombie; --keep-orphans; a daemon that ignores SIGTERM; a daemon that winds
-down within the grace; processes that move out of the watched cgroup.
+down within the grace; processes that move out of the watched cgroup (and
+the kernel's process table, read with bpftool, for one reaped out there).
 
 Every run must also exit 0, lose nothing, remove its cgroup and leave no
 process behind (lsworkload.py). Workloads: tests/bpf/workloads/workload.c;
 they print KEY=VALUE facts.
 """
 
+import concurrent.futures
 import os
 import subprocess
 import time
 
-from lstest import LEAKSCOPE, cgroup2_mount
+from lstest import (LEAKSCOPE, cgroup2_mount, held_map, map_entries,
+                    poll_until)
 
 from lsworkload import (WORKLOAD, _comm_of, assert_creator,
                         assert_findings, assert_metric, assert_no_findings,
@@ -249,3 +252,52 @@ def test_a_process_that_moves_out_and_stays_is_an_orphan(run_ls,
                        stdout=subprocess.DEVNULL, stderr=f, timeout=60,
                        check=True)
     assert "moved out of the watch to cgroup " + rel in err.read_text()
+
+
+LS_PROC_ESCAPED = 1 << 6  # include/leakscope/abi.h
+
+
+def wait_for_file(path, timeout=30):
+    end = time.monotonic() + timeout
+    while not os.path.exists(path):
+        assert time.monotonic() < end, f"{path} never appeared"
+        time.sleep(0.01)
+
+
+def test_a_process_reaped_out_there_leaves_the_process_table(
+        run_ls, attach_cgroup, tmp_path):
+    """A child moves out and exits; its parent, in the watch, reaps it only
+    when the test says so. Until then the kernel keeps its entry in the
+    process table (marked escaped: all that follows it out there); at the
+    reap the free hook drops it (before, nothing did: entries piled up,
+    and a later process given the same pid would pass for escaped)."""
+    sync = tmp_path / "sync"
+    sync.mkdir()
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        run = pool.submit(run_workload, run_ls,
+                          ["escape-reap", attach_cgroup, str(sync)])
+        try:
+            wait_for_file(sync / "zombie")
+            zombie, wl = map(int, (sync / "zombie").read_text().split())
+            agent = int(open(f"/proc/{wl}/stat").read().rsplit(")", 1)[1]
+                        .split()[1])
+            assert _comm_of(agent) == "leakscope", (wl, agent)
+            procs = held_map(agent, "procs")
+            assert procs is not None, f"agent {agent} holds no procs map"
+            entry = map_entries(procs).get(zombie)
+            assert entry is not None, f"no entry for zombie {zombie}"
+            assert entry["flags"] & LS_PROC_ESCAPED, entry
+            (sync / "reap").touch()
+            # The free hook runs an RCU grace period after the reap, which
+            # lazy RCU may put off for seconds.
+            gone = poll_until(lambda: zombie not in map_entries(procs), 30, 0.1)
+            assert gone, f"entry of reaped {zombie} still in the table"
+        finally:
+            (sync / "reap").touch()
+            (sync / "done").touch()
+        res = run.result(timeout=90)
+    assert_run_ok(res)
+    assert_no_findings(res.report)
+    assert num(facts(res.stdout), "REAPED") == zombie
+    assert_metric(res.report, "process", "created", "==", 2)
+    assert_metric(res.report, "process", "alive", "==", 0)

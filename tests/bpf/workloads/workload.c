@@ -26,7 +26,8 @@
  *   temp-clean, temp-leak, temp-exchange, temp-dir-swap,
  *   temp-from-root, temp-in                               temporary files
  *   cgroup-clean, cgroup-leak, cgroup-daemon              child cgroups
- *   escape-exit DIR, escape-stay DIR                      moves out of it
+ *   escape-exit DIR, escape-stay DIR,
+ *   escape-reap DIR SYNC_DIR                              moves out of it
  *   noop, sleeper, exit, signal                           helpers
  */
 #include <arpa/inet.h>
@@ -107,6 +108,17 @@ void wait_ok(pid_t pid, const char *what)
 			die(what);
 	if (!WIFEXITED(status) || WEXITSTATUS(status))
 		fail(what);
+}
+
+/* Wait until child @pid has exited, without reaping it: a zombie. */
+void wait_zombie(pid_t pid)
+{
+	siginfo_t si;
+
+	memset(&si, 0, sizeof(si));
+	while (waitid(P_PID, pid, &si, WEXITED | WNOWAIT))
+		if (errno != EINTR)
+			die("waitid WNOWAIT");
 }
 
 /* ---- daemons ---- */
@@ -264,18 +276,13 @@ static int run_proc_leak(int argc, char **argv)
 
 static void zombie_body(void)
 {
-	siginfo_t si;
 	pid_t child = fork();
 
 	if (child < 0)
 		die("fork");
 	if (child == 0)
 		_exit(7);
-	/* Wait until it is a zombie, without reaping it. */
-	memset(&si, 0, sizeof(si));
-	while (waitid(P_PID, child, &si, WEXITED | WNOWAIT))
-		if (errno != EINTR)
-			die("waitid");
+	wait_zombie(child);
 	say("ZOMBIE=%d", (int)child);
 	daemon_ready();
 	linger();
@@ -735,6 +742,7 @@ static const struct {
 	{ "cgroup-daemon", run_cgroup_daemon, "" },
 	{ "escape-exit", run_escape_exit, "CGROUP_DIR" },
 	{ "escape-stay", run_escape_stay, "CGROUP_DIR" },
+	{ "escape-reap", run_escape_reap, "CGROUP_DIR SYNC_DIR" },
 };
 
 static int usage(void)

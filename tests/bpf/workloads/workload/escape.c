@@ -3,11 +3,16 @@
  * escape.c - processes that move out of the watched cgroup into another
  * (ARG: a cgroup v2 directory): one with a thread, an fd and a mapping
  * that exits out there (followed to its exit: everything released), and a
- * daemon that stays there (an orphan the watch still names).
+ * daemon that stays there (an orphan the watch still names), and one that
+ * exits out there and stays a zombie until the test lets its parent reap
+ * it (the kernel keeps its table entry to the reap, and drops it there).
  */
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include "../common/wl.h"
 #include "workload.h"
@@ -72,5 +77,71 @@ int run_escape_stay(int argc, char **argv)
 		fail("escape-stay needs a cgroup directory");
 	escape_to = argv[2];
 	spawn_daemon(escaped_daemon); /* says DAEMON= */
+	return 0;
+}
+
+/* Wait (at most a minute) until the test makes file @name in @dir. */
+static void await_file(const char *dir, const char *name)
+{
+	struct timespec tick = { 0, 10 * 1000 * 1000 };
+	char path[4096];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	for (int i = 0; i < 6000; i++) {
+		if (stat(path, &st) == 0)
+			return;
+		nanosleep(&tick, NULL);
+	}
+	fail("the test never said go");
+}
+
+/* Write "ZOMBIE WORKLOAD" pids to @dir/zombie, whole (made, then renamed). */
+static void tell_test(const char *dir, pid_t zombie)
+{
+	char tmp[4096], path[4096], line[64];
+	int fd, n;
+
+	snprintf(tmp, sizeof(tmp), "%s/zombie.tmp", dir);
+	snprintf(path, sizeof(path), "%s/zombie", dir);
+	n = snprintf(line, sizeof(line), "%d %d\n", (int)zombie, (int)getpid());
+	fd = ok(open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644),
+		"open the sync file");
+	write_all(fd, line, n);
+	close_ok(fd);
+	ok(rename(tmp, path), "rename the sync file");
+}
+
+static int unlink_sync(const char *dir)
+{
+	char path[4096];
+
+	snprintf(path, sizeof(path), "%s/zombie", dir);
+	return unlink(path);
+}
+
+/* A child moves out and exits: a zombie until the test says "reap"; then
+ * reaped, and the workload exits once the test says "done". */
+int run_escape_reap(int argc, char **argv)
+{
+	pid_t pid;
+
+	if (argc < 4)
+		fail("escape-reap needs a cgroup directory and a sync "
+		     "directory");
+	escape_to = argv[2];
+	pid = ok(fork(), "fork");
+	if (pid == 0) {
+		wl_move_to_cgroup(escape_to);
+		_exit(0);
+	}
+	wait_zombie(pid);
+	say("ZOMBIE=%d", (int)pid);
+	tell_test(argv[3], pid);
+	await_file(argv[3], "reap");
+	ok(unlink_sync(argv[3]), "unlink the sync file");
+	wait_ok(pid, "the zombie that moved out");
+	say("REAPED=%d", (int)pid);
+	await_file(argv[3], "done");
 	return 0;
 }

@@ -17,6 +17,7 @@
 extern pid_t cmd_pid; /* the pid of the command (names its files) */
 void lsw_path(char *out, size_t len, const char *dir, const char *name);
 void wait_ok(pid_t pid, const char *what);
+void wait_zombie(pid_t pid);
 void daemon_ready(void);
 void linger(void) __attribute__((noreturn));
 pid_t spawn_daemon(void (*body)(void));
@@ -48,5 +49,6 @@ int run_temp_dir_swap(int argc, char **argv);
 /* escape.c */
 int run_escape_exit(int argc, char **argv);
 int run_escape_stay(int argc, char **argv);
+int run_escape_reap(int argc, char **argv);
 
 #endif
