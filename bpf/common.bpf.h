@@ -44,6 +44,9 @@ extern const volatile __u8 cfg_sys_table[LS_SYS_TABLE_LEN];
 
 /* ---- mutable state (bss) ---- */
 extern struct ls_watch_vars watch; /* see abi.h: one cache line */
+/* Mapping records left in objs by exits and execs: nothing unmaps them.
+ * The agent sweeps them (LS_CTL_SWEEP_MAPS) as this grows. */
+extern __u64 orphaned_map_records;
 extern __u32 iter_unfiltered; /* iterators: report tasks outside the watch */
 extern __u64 auto_test_seq;   /* --test-per-exec: the last id given out */
 extern struct ls_kind_stats kstats[LS_KIND_MAX];

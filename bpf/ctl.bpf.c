@@ -2,7 +2,8 @@
 /*
  * ctl.bpf.c - changes the agent makes to the live tables while programs
  * run: the current test of a process (BEGIN/END), the "reported as leaked"
- * mark on an object; and, before they run, the tick clock's calibration.
+ * mark on an object, the sweep of mapping records that exits and execs
+ * left; and, before they run, the tick clock's calibration.
  *
  * A BPF_PROG_TYPE_SYSCALL program run with BPF_PROG_RUN: each change is one
  * store in the kernel. A read-modify-write of a whole map value from
@@ -55,6 +56,36 @@ static __always_inline int mark_thread(struct ls_ctl *c)
 	if (!th)
 		return -ENOENT;
 	__sync_fetch_and_or(&th->flags, LS_OBJ_LEAKED);
+	return 0;
+}
+
+/* A mapping's record whose process has exited (no entry, or another
+ * process's of that number) or exec'd (an older image) is dropped. */
+static long drop_orphan_map(struct bpf_map *map, struct ls_obj_key *k,
+			    struct ls_obj *o, __u64 *dropped)
+{
+	__u32 tgid = k->tgid;
+	struct ls_proc *p;
+
+	if (k->cls != LS_OBJ_MAP)
+		return 0;
+	p = bpf_map_lookup_elem(&procs, &tgid);
+	if (p && p->start_ns == o->proc_start && p->mm_gen == o->gen)
+		return 0;
+	if (!bpf_map_delete_elem(map, k))
+		(*dropped)++;
+	return 0;
+}
+
+/* Nothing unmaps what a process holds when it exits or execs, and a scan
+ * of objs on that path would cost every exit; the agent runs this instead
+ * once enough such records have piled up (orphaned_map_records). */
+static __always_inline int sweep_maps(struct ls_ctl *c)
+{
+	__u64 dropped = 0;
+
+	bpf_for_each_map_elem(&objs, drop_orphan_map, &dropped, 0);
+	c->cookie = dropped;
 	return 0;
 }
 
@@ -113,6 +144,9 @@ int ctl(struct ls_ctl *c)
 		break;
 	case LS_CTL_CLOCK:
 		c->ret = calibrate_tick_clock(c);
+		break;
+	case LS_CTL_SWEEP_MAPS:
+		c->ret = sweep_maps(c);
 		break;
 	default:
 		c->ret = -EINVAL;

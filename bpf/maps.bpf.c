@@ -19,6 +19,7 @@ __u32 iter_unfiltered = 0;
 __u64 auto_test_seq = 0;
 struct ls_kind_stats kstats[LS_KIND_MAX] = {};
 __u64 loss_count[LS_LOSS_MAX] = {};
+__u64 orphaned_map_records = 0;
 __u64 tick_base_ns = 0;
 __u32 tick_ns = 0;
 

@@ -170,6 +170,8 @@ static __always_inline void release_mappings(struct ls_proc *p)
 	/* Not per test: the mappings' tests are in entries we cannot list
 	 * here; per-test mapping leaks are checked on the live VMAs. */
 	kind_released_n(LS_KIND_MAPPING, p->live_maps, p->mapped_bytes, 0);
+	if (p->live_maps)
+		__sync_fetch_and_add(&orphaned_map_records, p->live_maps);
 	if (s && heap)
 		__sync_fetch_and_sub(&s->heap_cur, heap);
 	p->live_maps = 0;

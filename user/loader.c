@@ -288,8 +288,11 @@ int ls_bpf_start(struct ls_bpf *b, const struct ls_bpf_config *c)
 		return err;
 	}
 	err = load(b, c);
-	if (!err)
+	if (!err) {
+		b->sweep_every =
+			bpf_map__max_entries(b->skel->maps.objs) / 8 ?: 1;
 		err = attach_all(b);
+	}
 	if (err)
 		ls_bpf_stop(b);
 	return err;
@@ -451,6 +454,40 @@ int ls_bpf_prog_stats(struct ls_bpf *b, struct ls_prog_stat **out, size_t *n)
 		(*n)++;
 	}
 	*out = s;
+	return 0;
+}
+
+static double monotonic_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+int ls_bpf_sweep_orphans(struct ls_bpf *b)
+{
+	/* .bss is mmap'd: reading the count costs no syscall. */
+	uint64_t now = __atomic_load_n(&b->skel->bss->orphaned_map_records,
+				       __ATOMIC_RELAXED);
+	struct ls_ctl c = { .op = LS_CTL_SWEEP_MAPS };
+	double t0;
+	int err;
+
+	if (now - b->orphans_at_sweep < b->sweep_every)
+		return 0;
+	b->orphans_at_sweep = now;
+	t0 = monotonic_ms();
+	err = ls_bpf_ctl(b, &c);
+	if (err < 0) {
+		b->sweep_every = UINT64_MAX; /* said once, by the caller */
+		return err;
+	}
+	b->swept += c.cookie;
+	ls_debug("swept %llu mapping records of exited processes in %.2f ms "
+		 "(%llu in all)",
+		 (unsigned long long)c.cookie, monotonic_ms() - t0,
+		 (unsigned long long)b->swept);
 	return 0;
 }
 

@@ -64,6 +64,9 @@ struct ls_bpf {
 	char err[320];		     /* why ls_bpf_start failed */
 	int stats_fd;		     /* bpf_enable_stats, or -1 */
 	unsigned int tick_ns;	     /* creation times' resolution; 0: ns */
+	uint64_t sweep_every;	     /* orphaned mapping records per sweep */
+	uint64_t orphans_at_sweep;   /* their count at the last sweep */
+	uint64_t swept;		     /* mapping records swept so far */
 };
 
 /*
@@ -83,6 +86,13 @@ void ls_bpf_kind_stats(struct ls_bpf *b, struct ls_kind_stats out[LS_KIND_MAX]);
 int ls_bpf_losses(struct ls_bpf *b, uint64_t out[LS_LOSS_MAX]);
 int ls_bpf_event_counts(struct ls_bpf *b, uint64_t out[LS_EV_MAX]);
 
+/*
+ * Drop the mapping records that exits and execs left in the object table,
+ * once they amount to an eighth of it (else a run of a few thousand short
+ * programs fills it: ld.so maps ~8 each). Cheap when there is nothing to
+ * do; call it whenever the agent wakes. 0 or -errno.
+ */
+int ls_bpf_sweep_orphans(struct ls_bpf *b);
 /* Run the ctl program (ctl.bpf.c) with @c; returns c->ret or -errno. */
 int ls_bpf_ctl(struct ls_bpf *b, struct ls_ctl *c);
 /* Per-test counters: create (zeroed), read, drop. */

@@ -265,6 +265,19 @@ int ls_watch_start(struct ls_watch *w, const char *cgroup)
 	return err;
 }
 
+static void sweep_orphans(struct ls_watch *w)
+{
+	int err = ls_bpf_sweep_orphans(&w->bpf);
+
+	if (err)
+		ls_warn("cannot sweep the records of exited processes' "
+			"mappings "
+			"(%s): a run of many short programs may fill the "
+			"object "
+			"table (see losses; --max-objects)",
+			strerror(-err));
+}
+
 enum ls_wake ls_watch_wait(struct ls_watch *w, int fd, long timeout_ms,
 			   struct signalfd_siginfo *si)
 {
@@ -293,6 +306,7 @@ enum ls_wake ls_watch_wait(struct ls_watch *w, int fd, long timeout_ms,
 		if (n < 0 && errno != EINTR)
 			break;
 		ls_bpf_drain(&w->bpf);
+		sweep_orphans(w);
 		ls_ledger_run_pending(&w->ledger);
 		for (int i = 0; i < n; i++) {
 			if (got[i].data.fd == w->sigfd &&

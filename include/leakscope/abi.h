@@ -166,6 +166,8 @@ enum ls_ctl_op {
 				 * record's flags |= LEAKED */
 	LS_CTL_CLOCK = 4,	/* calibrate the tick clock; out: cookie = its
 				 * resolution in ns (0: not here) */
+	LS_CTL_SWEEP_MAPS = 5,	/* drop the mapping records that an exit or
+				 * exec left; out: cookie = how many */
 };
 
 struct ls_ctl {

@@ -136,3 +136,21 @@ def test_regression_rename_exchange_keeps_both_files(run_ls):
     assert os.path.getsize(x1) == 4 and os.path.getsize(x2) == 3
     assert_findings(res.report, [("tempfile", "orphan", x1, "file", 4),
                                  ("tempfile", "orphan", x2, "file", 3)])
+
+
+def test_regression_mappings_of_exited_processes_do_not_fill_the_table(
+        run_ls):
+    """A process that exits (or execs) holding mappings left their records
+    in the table of live fds and mappings: ld.so's ~8 per exec'd program
+    filled the default table after ~8000 programs, and what came later went
+    unrecorded (a build or a shell-heavy suite: losses, confidence
+    reduced). 1500 programs fill a table of 4096 three times over."""
+    n = 1500
+    loop = f"i=0; while [ $i -lt {n} ]; do /bin/true; i=$((i+1)); done"
+    res = run_ls(["--max-objects", "4096"], ["sh", "-c", loop])
+    assert_run_ok(res)
+    assert_no_findings(res.report)
+    assert_metric(res.report, "process", "created", "==", n + 1)
+    assert_metric(res.report, "mapping", "created", ">=", 4 * n)
+    assert_metric(res.report, "mapping", "alive", "==", 0)
+    assert_metric(res.report, "fd", "alive", "==", 0)
