@@ -152,6 +152,17 @@ static char *do_begin(struct ls_ledger *l, struct ls_conn *c,
 		return NULL;
 	ls_verdict_begin(l, t);
 	err = ls_bpf_test_create(&l->w->bpf, t->id);
+	if (err == -E2BIG) {
+		/* Without its counters a test is still judged, by a look at
+		 * what is alive at its END, which is slower. */
+		if (!l->uncounted_said)
+			ls_warn("the tests table is full (%s): tests from '%s' "
+				"on "
+				"are judged without counters, more slowly",
+				"--max-tests", t->name);
+		l->uncounted_said = true;
+		err = 0;
+	}
 	if (!err)
 		err = set_process_test(l, c->acting, t->id);
 	if (err) {

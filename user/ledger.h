@@ -60,6 +60,7 @@ struct ls_ledger {
 	const char *sock_path;	      /* our socket: clients' links to it
 				       * are not leaks */
 	unsigned long verdicts_fast, verdicts_slow;
+	bool uncounted_said; /* the tests table was full: warned once */
 	/* --test-per-exec: tests the kernel began, by runner tgid, and
 	 * those whose runner exited, to end outside the ring-buffer
 	 * callback (a verdict drains the ring itself) */

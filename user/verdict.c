@@ -261,6 +261,10 @@ void ls_verdict(struct ls_ledger *l, struct ls_test *t, int exclude)
 	ls_report_init(&found, "test");
 	ls_bpf_drain(&l->w->bpf);
 	if (!may_have_leaks(l, t)) {
+		/* Nothing of it lives: its counters cannot change again, and
+		 * t->counts keeps them for the report. Free their entry, or
+		 * the table fills after --max-tests tests. */
+		ls_bpf_test_forget(&l->w->bpf, t->id);
 		l->verdicts_fast++;
 		return;
 	}

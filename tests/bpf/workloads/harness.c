@@ -17,6 +17,9 @@
  * did what it should, 1 with a message on stderr when a syscall or a
  * request failed unexpectedly, 2 for a bad command line.
  *
+ * SCENARIO@TAG runs SCENARIO as a test named SCENARIO@TAG: one scenario
+ * as many tests.
+ *
  * Special forms:
  *   parallel N   fork N workers that each connect on their own and run
  *                test "parallel-<i>" at the same time (see run_parallel)
@@ -226,6 +229,18 @@ static const struct {
 
 #define N_SCENARIOS (sizeof(scenarios) / sizeof(scenarios[0]))
 
+/* SCENARIO, or SCENARIO@TAG: the same body as a test of another name. */
+static size_t scenario_of(const char *arg)
+{
+	size_t len = strcspn(arg, "@"), i;
+
+	for (i = 0; i < N_SCENARIOS; i++)
+		if (strlen(scenarios[i].name) == len &&
+		    !strncmp(arg, scenarios[i].name, len))
+			break;
+	return i;
+}
+
 static int usage(void)
 {
 	dprintf(STDERR_FILENO, "usage: harness SCENARIO... (parallel N)\n");
@@ -258,12 +273,10 @@ int main(int argc, char **argv)
 			run_parallel(atoi(argv[++a]));
 			continue;
 		}
-		for (i = 0; i < N_SCENARIOS; i++)
-			if (!strcmp(argv[a], scenarios[i].name))
-				break;
+		i = scenario_of(argv[a]);
 		if (i == N_SCENARIOS)
 			return usage();
-		wl_scenario = scenarios[i].name;
+		wl_scenario = argv[a];
 		if (scenarios[i].fn) {
 			begin_test(wl_scenario);
 			scenarios[i].fn();
