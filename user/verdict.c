@@ -265,6 +265,7 @@ void ls_verdict(struct ls_ledger *l, struct ls_test *t, int exclude)
 		 * t->counts keeps them for the report. Free their entry, or
 		 * the table fills after --max-tests tests. */
 		ls_bpf_test_forget(&l->w->bpf, t->id);
+		ls_verdict_end(t);
 		l->verdicts_fast++;
 		return;
 	}
