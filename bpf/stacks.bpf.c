@@ -122,10 +122,14 @@ static __always_inline __s32 store(struct ls_ustack *u)
 	if (!bpf_map_update_elem(&ustacks, &key, u, BPF_NOEXIST))
 		return key;
 	c.b = bpf_map_lookup_elem(&ustacks, &key);
-	if (!c.b || c.b->n_fp != u->n_fp || c.b->n_scan != u->n_scan)
-		return -1;
-	bpf_loop(LS_STACK_DEPTH, cmp_one, &c, 0);
-	return c.differ ? -1 : key;
+	if (c.b && c.b->n_fp == u->n_fp && c.b->n_scan == u->n_scan) {
+		bpf_loop(LS_STACK_DEPTH, cmp_one, &c, 0);
+		if (!c.differ)
+			return key;
+	}
+	/* The table is full, or another stack holds the slot. */
+	loss(LS_LOSS_STACK_TABLE);
+	return -1;
 }
 
 __noinline __s32 ls_stack_finish(__u64 sp)

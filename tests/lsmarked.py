@@ -24,11 +24,8 @@ import socket
 import subprocess
 import time
 
-from lstest import LEAKSCOPE
+from lstest import LEAKSCOPE, LOSS_KEYS
 
-LOSS_KEYS = ("ringbuf_full", "object_table_full", "process_table_full",
-             "cgroup_table_full", "path_truncated", "origin_table_full",
-             "malformed_records")
 KINDS = ("fd", "socket", "process", "thread", "mapping", "tempfile",
          "cgroup")
 CLASSES = ("leak", "late", "orphan", "zombie")

@@ -18,6 +18,10 @@ _build = os.environ.get("BUILD", "build")
 BUILD = _build if os.path.isabs(_build) else os.path.join(REPO, _build)
 LEAKSCOPE = os.path.join(BUILD, "leakscope")
 BPF_KINDS = ("prog", "link", "map")
+# The report's loss counters (docs/report-schema.md): all 0 in a clean run.
+LOSS_KEYS = ("ringbuf_full", "object_table_full", "process_table_full",
+             "cgroup_table_full", "path_truncated", "origin_table_full",
+             "thread_table_full", "stack_table_full", "malformed_records")
 ROOT_MSG = "needs root to load BPF programs; run as root (sudo make check)"
 
 

@@ -18,14 +18,11 @@ import os
 import re
 import time
 
-from lstest import BUILD
+from lstest import BUILD, LOSS_KEYS
 
 WORKLOAD = os.path.realpath(os.path.join(BUILD, "tests", "workloads",
                                          "workload"))
 
-LOSS_KEYS = ("ringbuf_full", "object_table_full", "process_table_full",
-             "cgroup_table_full", "path_truncated", "origin_table_full",
-             "malformed_records")
 
 # ---------------------------------------------------------------- helpers
 

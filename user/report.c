@@ -31,6 +31,7 @@ static const char *const loss_names[LS_LOSS_MAX] = {
 	[LS_LOSS_PATH_TRUNC] = "path_truncated",
 	[LS_LOSS_DEPARTED_TABLE] = "origin_table_full",
 	[LS_LOSS_THREAD_TABLE] = "thread_table_full",
+	[LS_LOSS_STACK_TABLE] = "stack_table_full",
 };
 
 static const char *const event_names[LS_EV_MAX] = {

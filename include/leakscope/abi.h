@@ -201,6 +201,7 @@ enum ls_loss {
 	LS_LOSS_PATH_TRUNC,	/* a temp path was deeper/longer than we copy */
 	LS_LOSS_DEPARTED_TABLE, /* origin of an fd that outlived its creator */
 	LS_LOSS_THREAD_TABLE,	/* thread table full */
+	LS_LOSS_STACK_TABLE,	/* a creation stack found no room (stacks) */
 	LS_LOSS_MAX,
 };
 

@@ -163,3 +163,26 @@ def test_socket_clean(run_ls):
 
 def test_socket_leak(run_ls):
     check_socket_leak(run_workload(run_ls, ["socket-leak"]))
+
+
+def test_creation_stacks_past_the_stack_table_are_counted_losses(run_ls):
+    """At --level stacks each distinct creation stack takes an entry of a
+    table of 16384. A binary recursion makes 2^15 distinct ones: the
+    stacks that find no room are counted (stack_table_full) and lower the
+    confidence; they were dropped silently. 2^8 fit with no loss."""
+    stacks = ["--level", "stacks"]
+    res = run_workload(run_ls, ["stacks-many", "8"], extra=stacks)
+    assert_run_ok(res)  # report-schema.md: stacks reports level "full"
+    res = run_workload(run_ls, ["stacks-many", "15"], extra=stacks)
+    assert res.rc == 0, res.stderr
+    losses = res.report["losses"]
+    made = metric(res.report, "fd")["created"]
+    assert made >= 1 << 15, made
+    # Every stack past the table's size, and the few whose slot (a 31-bit
+    # hash) another stack took.
+    assert made - 16384 <= losses["stack_table_full"] <= made - 16384 + 256, \
+        losses
+    assert losses["confidence"] == "reduced", losses
+    others = {k: v for k, v in losses.items()
+              if k not in ("stack_table_full", "confidence")}
+    assert not any(others.values()), losses

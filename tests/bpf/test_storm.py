@@ -43,7 +43,7 @@ import time
 import pytest
 
 import lsmarked
-from lstest import BUILD, LEAKSCOPE
+from lstest import BUILD, LEAKSCOPE, LOSS_KEYS
 
 STORM = os.path.realpath(os.path.join(BUILD, "tests", "workloads", "storm"))
 
@@ -59,9 +59,6 @@ OVERFLOW_OPTS = ["--max-objects", "64", "--max-threads", "16",
 OVERFLOW_CHURNERS = 4
 RUN_TIMEOUT = 60
 
-LOSS_KEYS = ("ringbuf_full", "object_table_full", "process_table_full",
-             "cgroup_table_full", "path_truncated", "origin_table_full",
-             "thread_table_full", "malformed_records")
 KINDS = ("fd", "socket", "process", "thread", "mapping", "tempfile",
          "cgroup")
 CLASSES = ("leak", "late", "orphan", "zombie")

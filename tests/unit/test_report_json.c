@@ -479,7 +479,7 @@ static void test_json_losses(void **state)
 		  "\"malformed_records\": 0, \"object_table_full\": 0, "
 		  "\"origin_table_full\": 0, \"path_truncated\": 0, "
 		  "\"process_table_full\": 0, \"ringbuf_full\": 0, "
-		  "\"thread_table_full\": 0}");
+		  "\"stack_table_full\": 0, \"thread_table_full\": 0}");
 	fx->r.metrics.losses[LS_LOSS_RINGBUF] = 17;
 	write_json(fx);
 	ASSERT_PY(fx,

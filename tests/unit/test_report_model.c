@@ -78,7 +78,7 @@ static void test_names(void **state)
 	static const char *const losses[] = {
 		"ringbuf_full",	     "object_table_full", "process_table_full",
 		"cgroup_table_full", "path_truncated",	  "origin_table_full",
-		"thread_table_full"
+		"thread_table_full", "stack_table_full"
 	};
 	static const char *const events[] = {
 		"?",	       "fork",	       "exec",	       "exit",

@@ -18,7 +18,7 @@
  *
  * Scenarios (table at the end; `workload` alone lists them):
  *   fd-clean, fd-leak, fd-types, anon-leak, fd-inherit,
- *   pipe-layouts                                          file descriptors
+ *   pipe-layouts, stacks-many DEPTH                       file descriptors
  *   socket-clean, socket-leak                             sockets
  *   proc-clean, proc-leak, zombie, stubborn, brief-daemon processes
  *   thread-clean, thread-leak, thread-exec, leader-exit   threads
@@ -717,6 +717,7 @@ static const struct {
 	{ "anon-leak", run_anon_leak, "[N]" },
 	{ "fd-inherit", run_fd_inherit, "" },
 	{ "pipe-layouts", run_pipe_layouts, "" },
+	{ "stacks-many", run_stacks_many, "DEPTH" },
 	{ "socket-clean", run_socket_clean, "" },
 	{ "socket-leak", run_socket_leak, "" },
 	{ "proc-clean", run_proc_clean, "[N]" },

@@ -12,6 +12,7 @@
 #include <linux/openat2.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
@@ -361,5 +362,56 @@ int run_fd_inherit(int argc, char **argv)
 	say("FD_LISTEN=%d", l);
 	say("TCP_PORT=%d", local_port(l));
 	spawn_daemon(idle_body);
+	return 0;
+}
+
+/* ---- stacks-many: as many distinct creation stacks as asked ---- */
+
+static __attribute__((noinline)) void open_at_leaf(void)
+{
+	/* glibc's eventfd keeps %rbp: the frame-pointer walk goes on up. */
+	close_ok(ok(eventfd(0, EFD_CLOEXEC), "eventfd"));
+}
+
+static int step_left(int depth, unsigned int path);
+static int step_right(int depth, unsigned int path);
+
+/* Each bit of @path picks the frame of one level: 2^depth stacks. */
+static int descend(int depth, unsigned int path)
+{
+	if (!depth) {
+		open_at_leaf();
+		return 0;
+	}
+	return path & 1 ? step_left(depth - 1, path >> 1)
+			: step_right(depth - 1, path >> 1);
+}
+
+/* Not tail calls, not folded together: each keeps its own frame. */
+static __attribute__((noinline)) int step_left(int depth, unsigned int path)
+{
+	int r = descend(depth, path);
+
+	__asm__ volatile("" ::: "memory");
+	return r + 1;
+}
+
+static __attribute__((noinline)) int step_right(int depth, unsigned int path)
+{
+	int r = descend(depth, path);
+
+	__asm__ volatile("" ::: "memory");
+	return r + 2;
+}
+
+int run_stacks_many(int argc, char **argv)
+{
+	int depth = argc > 2 ? atoi(argv[2]) : 0;
+
+	if (depth < 1 || depth > 20)
+		fail("stacks-many needs a depth from 1 to 20");
+	for (unsigned int path = 0; path < 1u << depth; path++)
+		descend(depth, path);
+	say("STACKS=%u", 1u << depth);
 	return 0;
 }

@@ -31,6 +31,7 @@ int run_fd_types(int argc, char **argv);
 int run_anon_leak(int argc, char **argv);
 int run_fd_inherit(int argc, char **argv);
 int run_pipe_layouts(int argc, char **argv);
+int run_stacks_many(int argc, char **argv);
 
 /* sockets.c */
 int tcp_listener(int family, const char *ip, int port);
