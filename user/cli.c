@@ -132,6 +132,7 @@ static const char *const table_options[LS_TABLE_MAX] = {
 	[LS_TABLE_PROCESSES] = "--max-processes",
 	[LS_TABLE_THREADS] = "--max-threads",
 	[LS_TABLE_TESTS] = "--max-tests",
+	[LS_TABLE_STACKS] = "--max-stacks",
 };
 
 static int table_of(const char *name)
@@ -606,7 +607,9 @@ static const char usage_watch[] =
 	"                          at once (default 65536); --max-processes\n"
 	"                          (16384), --max-threads (65536, of which\n"
 	"                          at least half fit whatever the thread\n"
-	"                          numbers) and --max-tests (16384)\n"
+	"                          numbers), --max-tests (16384) and\n"
+	"                          --max-stacks (16384 distinct creation\n"
+	"                          stacks, level stacks; ~0.5 KiB each)\n"
 	"                          likewise; what does not fit is counted\n"
 	"                          as lost, never guessed\n"
 	"  --bpf-stats             report the time spent in each of\n"

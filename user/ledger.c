@@ -156,9 +156,9 @@ static char *do_begin(struct ls_ledger *l, struct ls_conn *c,
 		/* Without its counters a test is still judged, by a look at
 		 * what is alive at its END, which is slower. */
 		if (!l->uncounted_said)
-			ls_warn("the tests table is full (%s): tests from '%s' "
-				"on "
-				"are judged without counters, more slowly",
+			ls_warn("the tests table is full (%s): tests from "
+				"'%s' on are judged without counters, "
+				"more slowly",
 				"--max-tests", t->name);
 		l->uncounted_said = true;
 		err = 0;

@@ -61,6 +61,7 @@ static void size_tables(struct leakscope_bpf *s, const unsigned long *size)
 		[LS_TABLE_OBJECTS] = s->maps.objs,
 		[LS_TABLE_PROCESSES] = s->maps.procs,
 		[LS_TABLE_TESTS] = s->maps.tstats,
+		[LS_TABLE_STACKS] = s->maps.ustacks,
 	};
 
 	for (int i = 0; i < LS_TABLE_MAX; i++)

@@ -24,6 +24,7 @@ enum ls_table {
 	LS_TABLE_PROCESSES,
 	LS_TABLE_THREADS,
 	LS_TABLE_TESTS,
+	LS_TABLE_STACKS, /* distinct creation stacks (level stacks) */
 	LS_TABLE_MAX,
 };
 

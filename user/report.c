@@ -34,6 +34,15 @@ static const char *const loss_names[LS_LOSS_MAX] = {
 	[LS_LOSS_STACK_TABLE] = "stack_table_full",
 };
 
+/* The option that makes room where a loss has one (cli.c parses them). */
+static const char *const loss_remedies[LS_LOSS_MAX] = {
+	[LS_LOSS_RINGBUF] = "--ring-size",
+	[LS_LOSS_OBJ_TABLE] = "--max-objects",
+	[LS_LOSS_PROC_TABLE] = "--max-processes",
+	[LS_LOSS_THREAD_TABLE] = "--max-threads",
+	[LS_LOSS_STACK_TABLE] = "--max-stacks",
+};
+
 static const char *const event_names[LS_EV_MAX] = {
 	[LS_EV_PROC_FORK] = "fork",
 	[LS_EV_PROC_EXEC] = "exec",
@@ -67,6 +76,11 @@ const char *ls_class_name(enum ls_class cls)
 const char *ls_loss_name(enum ls_loss loss)
 {
 	return loss < LS_LOSS_MAX ? loss_names[loss] : "?";
+}
+
+const char *ls_loss_remedy(enum ls_loss loss)
+{
+	return loss < LS_LOSS_MAX ? loss_remedies[loss] : NULL;
 }
 
 const char *ls_event_name(enum ls_event_type type)

@@ -182,6 +182,8 @@ void ls_comm_copy(char *dst, const char *src);
 const char *ls_kind_name(enum ls_kind kind);
 const char *ls_class_name(enum ls_class cls);
 const char *ls_loss_name(enum ls_loss loss);
+/* The option that makes room against @loss, or NULL if none does. */
+const char *ls_loss_remedy(enum ls_loss loss);
 const char *ls_event_name(enum ls_event_type type);
 
 enum ls_format;

@@ -474,6 +474,23 @@ static void print_metrics(FILE *f, const struct ls_report *r)
 		      f);
 }
 
+/* What the user can raise so that the next run loses less. */
+static void print_remedies(FILE *f, const struct ls_metrics *m)
+{
+	bool any = false;
+
+	for (int l = 0; l < LS_LOSS_MAX; l++) {
+		const char *opt = ls_loss_remedy(l);
+
+		if (!m->losses[l] || !opt)
+			continue;
+		fprintf(f, "%s%s", any ? ", " : "  to lose less, raise: ", opt);
+		any = true;
+	}
+	if (any)
+		fputc('\n', f);
+}
+
 static void print_losses(FILE *f, const struct ls_report *r)
 {
 	const struct ls_metrics *m = &r->metrics;
@@ -497,6 +514,7 @@ static void print_losses(FILE *f, const struct ls_report *r)
 		      f);
 	else
 		fputs("  nothing lost: every event was counted\n", f);
+	print_remedies(f, m);
 }
 
 static void print_cleanup(FILE *f, const struct ls_report *r)

@@ -271,10 +271,8 @@ static void sweep_orphans(struct ls_watch *w)
 
 	if (err)
 		ls_warn("cannot sweep the records of exited processes' "
-			"mappings "
-			"(%s): a run of many short programs may fill the "
-			"object "
-			"table (see losses; --max-objects)",
+			"mappings (%s): a run of many short programs may "
+			"fill the object table (see losses; --max-objects)",
 			strerror(-err));
 }
 

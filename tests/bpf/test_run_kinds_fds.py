@@ -186,3 +186,15 @@ def test_creation_stacks_past_the_stack_table_are_counted_losses(run_ls):
     others = {k: v for k, v in losses.items()
               if k not in ("stack_table_full", "confidence")}
     assert not any(others.values()), losses
+
+
+def test_max_stacks_sizes_the_stack_table(run_ls):
+    """--max-stacks 64: of the 2^8 distinct leaf stacks that fit the
+    default table, all but 64 at most are counted as lost."""
+    res = run_workload(run_ls, ["stacks-many", "8"],
+                       extra=["--level", "stacks", "--max-stacks", "64"])
+    assert res.rc == 0, res.stderr
+    losses = res.report["losses"]
+    made = metric(res.report, "fd")["created"]
+    assert (1 << 8) - 64 <= losses["stack_table_full"] <= made, losses
+    assert losses["confidence"] == "reduced", losses

@@ -228,6 +228,41 @@ static void test_ring_size_values(void **state)
 	}
 }
 
+/* Each --max-* sizes its own table, in both forms, from 16 to 2^24. */
+static void test_table_sizes(void **state)
+{
+	static const struct {
+		const char *opt;
+		enum ls_table table;
+	} tables[] = {
+		{ "--max-objects", LS_TABLE_OBJECTS },
+		{ "--max-processes", LS_TABLE_PROCESSES },
+		{ "--max-threads", LS_TABLE_THREADS },
+		{ "--max-tests", LS_TABLE_TESTS },
+		{ "--max-stacks", LS_TABLE_STACKS },
+	};
+	char eq[64];
+	struct ls_opts o;
+
+	(void)state;
+	PARSE_OK(&o, "run", "x");
+	for (int t = 0; t < LS_TABLE_MAX; t++)
+		assert_int_equal(o.table_size[t], 0);
+	assert_int_equal(ARRAY_SIZE(tables), LS_TABLE_MAX);
+	for (size_t i = 0; i < ARRAY_SIZE(tables); i++) {
+		PARSE_OK(&o, "run", (char *)tables[i].opt, "16", "x");
+		for (int t = 0; t < LS_TABLE_MAX; t++)
+			assert_int_equal(o.table_size[t],
+					 t == (int)tables[i].table ? 16 : 0);
+		snprintf(eq, sizeof(eq), "%s=16777216", tables[i].opt);
+		PARSE_OK(&o, "attach", eq, "--cgroup", "/x");
+		assert_int_equal(o.table_size[tables[i].table], 1ul << 24);
+		REJECT(tables[i].opt, "run", (char *)tables[i].opt, "15", "x");
+		REJECT("from 16 to 16777216", "run", (char *)tables[i].opt,
+		       "16777217", "x");
+	}
+}
+
 static void test_ring_size_rejected(void **state)
 {
 	static const char *const bad[] = {
@@ -471,6 +506,7 @@ int main(void)
 		cmocka_unit_test(test_format_without_report),
 		cmocka_unit_test(test_ring_size_values),
 		cmocka_unit_test(test_ring_size_rejected),
+		cmocka_unit_test(test_table_sizes),
 		cmocka_unit_test(test_grace_values),
 		cmocka_unit_test(test_kill_grace_values),
 		cmocka_unit_test(test_leak_exit_code_values),

@@ -306,9 +306,30 @@ static void test_text_lost_line(void **state)
 		       "records -- confidence reduced: details may be missing; "
 		       "leftovers were still checked on the live system");
 	assert_not_contains(t, "nothing lost");
+	assert_line(t, "  to lose less, raise: --ring-size");
 	fx->r.metrics = (struct ls_metrics){ .malformed = 1 };
 	t = text_of(fx);
 	assert_contains(t, "  LOST: 1 malformed records -- confidence reduced");
+	assert_not_contains(t, "to lose less");
+}
+
+/* Every table loss names its option, in the order of the losses. */
+static void test_text_lost_remedies(void **state)
+{
+	struct fx *fx = *state;
+	const char *t;
+
+	for (int l = 0; l < LS_LOSS_MAX; l++)
+		fx->r.metrics.losses[l] = 1;
+	t = text_of(fx);
+	assert_line(t, "  to lose less, raise: --ring-size, --max-objects, "
+		       "--max-processes, --max-threads, --max-stacks");
+	fx->r.metrics = (struct ls_metrics){ 0 };
+	fx->r.metrics.losses[LS_LOSS_PATH_TRUNC] = 4;
+	fx->r.metrics.losses[LS_LOSS_CGROUP_TABLE] = 1;
+	t = text_of(fx);
+	assert_contains(t, "  LOST: 1 cgroup_table_full, 4 path_truncated");
+	assert_not_contains(t, "to lose less");
 }
 
 static void test_text_cleanup(void **state)
@@ -443,6 +464,7 @@ int main(void)
 		T(test_text_loose_fds),
 		T(test_text_tempfiles),
 		T(test_text_cgroups),
+		T(test_text_lost_remedies),
 		T(test_text_lost_line),
 		T(test_text_cleanup),
 		T(test_text_metrics),
