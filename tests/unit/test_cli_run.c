@@ -7,6 +7,7 @@
  * Must not: touch the system; the parser is pure and so are these tests.
  */
 #include "cli_fx.h"
+#include "report.h"
 
 /* ---- run ---- */
 
@@ -263,6 +264,26 @@ static void test_table_sizes(void **state)
 	}
 }
 
+/* The text report tells the user to raise these: each must be an option
+ * that run and attach take (65536 fits every one of them). */
+static void test_loss_remedies_are_options(void **state)
+{
+	struct ls_opts o;
+	int named = 0;
+
+	(void)state;
+	for (int l = 0; l < LS_LOSS_MAX; l++) {
+		const char *opt = ls_loss_remedy(l);
+
+		if (!opt)
+			continue;
+		PARSE_OK(&o, "run", (char *)opt, "65536", "x");
+		PARSE_OK(&o, "attach", (char *)opt, "65536", "--cgroup", "/x");
+		named++;
+	}
+	assert_int_equal(named, 5);
+}
+
 static void test_ring_size_rejected(void **state)
 {
 	static const char *const bad[] = {
@@ -507,6 +528,7 @@ int main(void)
 		cmocka_unit_test(test_ring_size_values),
 		cmocka_unit_test(test_ring_size_rejected),
 		cmocka_unit_test(test_table_sizes),
+		cmocka_unit_test(test_loss_remedies_are_options),
 		cmocka_unit_test(test_grace_values),
 		cmocka_unit_test(test_kill_grace_values),
 		cmocka_unit_test(test_leak_exit_code_values),
