@@ -76,8 +76,6 @@ static __always_inline void on_thread_new(struct task_struct *parent, __u32 pid,
 		loss(LS_LOSS_THREAD_TABLE);
 		return;
 	}
-	if (p)
-		__sync_fetch_and_add(&p->nr_threads, 1);
 	kind_created(LS_KIND_THREAD, 0, th.test);
 	if (stream_all())
 		emit_proc(LS_EV_THREAD_NEW, th.test, pid, tgid, 0, 0);
@@ -102,8 +100,6 @@ static __always_inline void on_thread_gone(struct ls_proc *p, __u32 pid,
 	if (explicit && (th->flags & LS_OBJ_LEAKED))
 		emit_released(LS_RELEASED_THREAD, tgid, pid, test);
 	thread_forget(pid);
-	if (p && p->nr_threads)
-		__sync_fetch_and_sub(&p->nr_threads, 1);
 	kind_released(LS_KIND_THREAD, 0, test);
 	if (stream_all())
 		emit_proc(LS_EV_THREAD_EXIT, p ? p->test : 0, pid, tgid, 0, 0);

@@ -118,10 +118,9 @@ struct ls_proc {
 	__u32 ppid;
 	__u32 flags; /* LS_PROC_* */
 	__u32 pad;
-	__u32 nr_threads; /* live threads besides the leader */
-	__u32 max_fd;	  /* highest fd entered in the object table */
-	__u32 live_maps;  /* tracked mappings alive */
-	__u32 mm_gen;	  /* bumped at exec: old mapping entries are stale */
+	__u32 max_fd;	 /* highest fd entered in the object table */
+	__u32 live_maps; /* tracked mappings alive */
+	__u32 mm_gen;	 /* bumped at exec: old mapping entries are stale */
 	__u32 creator_tid;
 	char comm[LS_COMM_LEN];
 };
