@@ -5,6 +5,7 @@ and the comparison table with each target marked PASS or FAIL.
 Imported by bench.py; holds no state of a run (each function gets the
 Bench whose samples it reads).
 """
+import random
 import statistics
 
 FD_CHURN = ("open", "socket", "pipe")
@@ -47,6 +48,20 @@ QUIET_FACTOR = 1.1
 QUIET_BASE_QUANTILE = 0.01
 # Fewer quiet blocks than this (all runs of a tool together) is no figure.
 QUIET_MIN_BLOCKS = 10
+
+# How far a judged figure could move were the runs taken again: each
+# figure is recomputed on BOOT_RESAMPLES resamplings of the runs (a run
+# is drawn whole, its blocks together: blocks of one run share its spell
+# of host speed), and the central BOOT_LEVEL of the results is its
+# interval. A target whose interval holds the target's edge is not
+# resolved by the run: its verdict is what the noise gave. A fixed seed,
+# so that the same samples always give the same intervals.
+BOOT_RESAMPLES = 1000
+BOOT_LEVEL = 0.95
+BOOT_SEED = 4
+# Fewer resamplings than this share with a figure (too few quiet blocks
+# drawn) is no interval.
+BOOT_MIN_SHARE = 0.9
 
 
 def median(xs):
@@ -180,6 +195,101 @@ def judged_pair(a, b):
     return a["best_ratio"], b["best_ratio"]
 
 
+def figure_of(kind, limit, how):
+    """(prepare, figure): prepare(sample) is what figure([prepared]) needs
+    of a run to give a tool's figure of @how ("quiet" or "best"), or None.
+    A run's quiet blocks are picked once, not at each resampling."""
+    if how == "quiet":
+        def calm(s):
+            return [ns for ns, p in blocks_of(s) if limit is not None and p <= limit]
+
+        def fig(runs):
+            blocks = [ns for run in runs for ns in run]
+            return median(blocks) if len(blocks) >= QUIET_MIN_BLOCKS else None
+        return calm, fig
+    return (lambda s: s), (lambda runs: typical(runs, kind)[1])
+
+
+def bootstrap(groups, stat, rng):
+    """(lo, hi): the central BOOT_LEVEL of @stat over resamplings of
+    @groups ({name: [samples]}, each resampled on its own, with
+    replacement), or None where @stat has no value in too many."""
+    vals = []
+    for _ in range(BOOT_RESAMPLES):
+        drawn = {k: [rng.choice(v) for _ in v] for k, v in groups.items()}
+        x = stat(drawn)
+        if x is not None:
+            vals.append(x)
+    if not vals or len(vals) < BOOT_MIN_SHARE * BOOT_RESAMPLES:
+        return None
+    vals.sort()
+    tail = (1 - BOOT_LEVEL) / 2
+    return vals[int(tail * len(vals))], vals[int((1 - tail) * len(vals)) - 1]
+
+
+def how_judged(*rows):
+    """The figure rows are judged on together: quiet where all have one."""
+    return "quiet" if all(r["quiet_ratio"] is not None for r in rows) else "best"
+
+
+def resolved(interval, limit, strict=False):
+    """Does the whole @interval of a figure fall on one side of @limit
+    (the figure passes at or under it; under it only, if @strict)? None
+    without an interval."""
+    if interval is None:
+        return None
+    lo, hi = interval
+    return (hi < limit if strict else hi <= limit) or \
+        (lo >= limit if strict else lo > limit)
+
+
+def add_intervals(b, rows, checks):
+    """Give each judged ratio row its interval (outside rows and the
+    bpftrace checks: the interval of their margin over the target, which
+    is measured too), and say whether the run resolved its verdict."""
+    rng = random.Random(BOOT_SEED)
+    by = {(r["workload"], r["tool"]): r for r in rows}
+    kinds = {w: kind for w, kind, _ in b.items}
+
+    def interval(w, tools, how, combine):
+        """The interval of combine(ratio of each of @tools to untraced)."""
+        limit = quiet_limit([s for s in b.samples if s["workload"] == w and not s["error"]])
+        prepare, figure = figure_of(kinds[w], limit, how)
+        groups = {t: [prepare(s) for s in b.samples
+                      if s["workload"] == w and s["tool"] == t and not s["error"]]
+                  for t in ["untraced"] + tools}
+
+        def stat(drawn):
+            base = figure(drawn["untraced"])
+            figs = [figure(drawn[t]) for t in tools]
+            if not base or not all(figs):
+                return None
+            return combine(*[f / base for f in figs])
+        return bootstrap(groups, stat, rng)
+
+    for r in rows:
+        w, tool = r["workload"], r["tool"]
+        r["interval"] = r["margin_interval"] = r["resolved"] = None
+        if r["verdict"] not in ("PASS", "FAIL") or r["kind"] == "roundtrip":
+            continue
+        if r["kind"] == "outside":
+            r["margin_interval"] = interval(
+                w, [tool, "floor"], how_judged(r, by[(w, "floor")]),
+                lambda mine, floor: mine - floor - OUTSIDE_SLACK)
+            r["resolved"] = resolved(r["margin_interval"], 0.0)
+        else:
+            r["interval"] = interval(w, [tool], how_judged(r), lambda x: x)
+            r["resolved"] = resolved(r["interval"], r["target"])
+    for c in checks:
+        c["margin_interval"] = c["resolved"] = None
+        if c.get("pair"):
+            w, tool = c["pair"]
+            c["margin_interval"] = interval(
+                w, [tool, "bpftrace"], how_judged(by[(w, tool)], by[(w, "bpftrace")]),
+                lambda mine, bt: mine - bt)
+            c["resolved"] = resolved(c["margin_interval"], 0.0, strict=True)
+
+
 def analyse(b):
     """(rows, checks, spreads) of bench @b; adds to b.warnings."""
     rows, checks = [], []
@@ -268,7 +378,7 @@ def analyse(b):
                 if bt is not None and lr is not None:
                     checks.append({"name": "%s: %s cheaper than bpftrace" % (w, lvl),
                                    "value": "%.2f× vs %.2f×" % (lr, bt),
-                                   "target": "< bpftrace",
+                                   "target": "< bpftrace", "pair": (w, lvl),
                                    "verdict": "PASS" if lr < bt else "FAIL"})
     # the agent's own cost
     for tool, _ in LEVELS:
@@ -306,6 +416,7 @@ def analyse(b):
             checks.append({"name": "agent peak RSS during tests %d (for information)" % t["n"],
                            "value": "%.1f MiB" % (a["max_rss_kib"] / 1024), "target": "",
                            "verdict": ""})
+    add_intervals(b, rows, checks)
     return rows, checks, spreads
 
 
@@ -320,9 +431,37 @@ def fmt_quiet(r):
     return "%.2f× %s" % (r["quiet_ratio"], share)
 
 
+def fmt_interval(r):
+    """A row's 90% interval: of its ratio ('1.02–1.09×'), or, outside the
+    cgroup, of its ratio less the floor's ('floor −0.03…+0.04')."""
+    if r.get("interval"):
+        return "%.2f–%.2f×" % tuple(r["interval"])
+    if r.get("margin_interval"):
+        lo, hi = (m + OUTSIDE_SLACK for m in r["margin_interval"])
+        return "floor %+.2f…%+.2f" % (lo, hi)
+    return ""
+
+
+def fmt_verdict(x):
+    """PASS or FAIL, and whether the run's noise could have given the
+    other (its interval holds the target's edge)."""
+    if x.get("resolved") is False:
+        return x["verdict"] + " within the noise"
+    return x["verdict"]
+
+
+def noise_summary(rows, checks):
+    """'; 9 within the noise (4 met, 5 not)', or '' if none is."""
+    loose = [x["verdict"] for x in rows + checks if x.get("resolved") is False]
+    if not loose:
+        return ""
+    return "; %d within the noise (%d met, %d not)" % (
+        len(loose), loose.count("PASS"), loose.count("FAIL"))
+
+
 def print_table(rows, checks, spreads, b, elapsed):
     head = ["workload", "tool", "median/op", "min–max", "ratio", "best", "quiet",
-            "target", "result"]
+            "%d%% interval" % round(100 * BOOT_LEVEL), "target", "result"]
     lines = []
     for r in rows:
         best = "%.2f×" % r["best_ratio"] if r["best_ratio"] is not None else ""
@@ -340,9 +479,11 @@ def print_table(rows, checks, spreads, b, elapsed):
                 else tool + " (other cgroup)"
         if tool == "floor":
             tool = "floor (no-op BPF program)"
-        lines.append([r["workload"], tool, med, rng, ratio, best, calm, r["target_text"],
-                      r["verdict"] + ((" " if r["verdict"] else "") + "(" + r["note"] + ")"
-                                      if r["note"] else "")])
+        verdict = fmt_verdict(r)
+        lines.append([r["workload"], tool, med, rng, ratio, best, calm, fmt_interval(r),
+                      r["target_text"],
+                      verdict + ((" " if verdict else "") + "(" + r["note"] + ")"
+                                 if r["note"] else "")])
     widths = [max(len(x[i]) for x in lines + [head]) for i in range(len(head) - 1)]
     out = []
 
@@ -366,10 +507,14 @@ def print_table(rows, checks, spreads, b, elapsed):
           "block within %.1f× of the workload's fastest) / untraced's, and the share "
           "of such blocks. The host switches between two speeds for seconds at a "
           "time, so the targets judge quiet, or best where there are fewer than %d "
-          "quiet blocks (realistic: always best)." % (
+          "quiet blocks (realistic: always best). %d%% interval: where the judged "
+          "figure fell in %d%% of %d resamplings of the runs; a verdict whose "
+          "interval holds the target's edge is 'within the noise': more runs "
+          "could give the other." % (
               b.args.reps, " (strace, valgrind, stacks: %d)" % b.peer_reps
               if getattr(b, "peer_reps", b.args.reps) < b.args.reps else "",
-              QUIET_FACTOR, QUIET_MIN_BLOCKS))
+              QUIET_FACTOR, QUIET_MIN_BLOCKS, round(100 * BOOT_LEVEL),
+              round(100 * BOOT_LEVEL), BOOT_RESAMPLES))
     print("\n".join(out))
     if spreads:
         print("\nuntraced spread ((max-min)/median): " + ", ".join(
@@ -380,8 +525,11 @@ def print_table(rows, checks, spreads, b, elapsed):
         print()
         w = max(len(c["name"]) for c in checks)
         for c in checks:
-            print(("%s  %s  %s  %s" % (c["name"].ljust(w), c["value"],
-                                       c["target"], c["verdict"])).rstrip())
+            value = c["value"]
+            if c.get("margin_interval"):
+                value += " (difference %+.2f…%+.2f)" % tuple(c["margin_interval"])
+            print(("%s  %s  %s  %s" % (c["name"].ljust(w), value,
+                                       c["target"], fmt_verdict(c))).rstrip())
     verdicts = [r["verdict"] for r in rows if r["verdict"] in ("PASS", "FAIL", "n/a")] + \
         [c["verdict"] for c in checks if c["verdict"]]
     npass, nfail, nna = (verdicts.count(v) for v in ("PASS", "FAIL", "n/a"))
@@ -394,7 +542,7 @@ def print_table(rows, checks, spreads, b, elapsed):
         for e in b.errors:
             print("  " + e)
     correct = b.tests["verdict"] if b.tests else "not run"
-    print("\nbench: targets met %d of %d (%d not met, %d not measured); "
+    print("\nbench: targets met %d of %d (%d not met, %d not measured%s); "
           "correctness %s; tool errors %d; %.0f s" % (
-              npass, npass + nfail + nna, nfail, nna, correct, len(b.errors),
-              elapsed))
+              npass, npass + nfail + nna, nfail, nna, noise_summary(rows, checks),
+              correct, len(b.errors), elapsed))

@@ -140,6 +140,11 @@ def traced_syscalls():
     return re.findall(r"X\((\w+),", body)
 
 
+def realistic_cmd():
+    """The realistic load: the CPython test modules, timed module by module."""
+    return [WORKLOAD, "parts", REALISTIC_PY, "-m", "test", "-q", "--"] + REALISTIC_TESTS
+
+
 def log(msg):
     print(msg, file=sys.stderr, flush=True)
 
@@ -592,8 +597,7 @@ class Bench:
             n = self.n_for(workload, tool)
             self.run_tool(workload, tool, rep, [WORKLOAD, workload, str(n)], n, "micro")
         elif kind == "realistic":
-            cmd = [WORKLOAD, "parts", REALISTIC_PY, "-m", "test", "-q", "--"] + REALISTIC_TESTS
-            self.run_tool(workload, tool, rep, cmd, 1, "realistic")
+            self.run_tool(workload, tool, rep, realistic_cmd(), 1, "realistic")
         elif kind == "outside":
             mode = OUTSIDE[workload]
             n = self.n_for(mode, "untraced")

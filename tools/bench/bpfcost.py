@@ -85,7 +85,7 @@ def start(b, tool, cgroup):
     return p
 
 
-def one(b, env, workload, tool, rep, cmd, n, cgroup, inside):
+def one(b, env, workload, tool, rep, cmd, n, cgroup, inside, timeout):
     """One run of @cmd under @tool with BPF statistics: a sample."""
     s = {"workload": workload, "tool": tool, "rep": rep, "n": n, "error": None}
     before = programs()
@@ -95,7 +95,7 @@ def one(b, env, workload, tool, rep, cmd, n, cgroup, inside):
         return s
     try:
         t0 = programs()
-        rc, parsed, _, out, err = b.run(cmd, env.RUN_TIMEOUT["micro"],
+        rc, parsed, _, out, err = b.run(cmd, timeout,
                                         preexec=env.enter_cgroup(cgroup) if inside else None)
         t1 = programs()
     finally:
@@ -108,14 +108,23 @@ def one(b, env, workload, tool, rep, cmd, n, cgroup, inside):
     return s
 
 
+def command(b, env, workload, kind):
+    """(ops, argv) of one run of @workload: the realistic load is one op."""
+    if kind == "realistic":
+        return 1, env.realistic_cmd()
+    mode = env.OUTSIDE.get(workload, workload)
+    n = b.n_for(mode, "untraced")
+    return n, [env.WORKLOAD, mode, str(n)]
+
+
 def measure(b, items, reps, env):
-    """The pass: each loop and outside row, under each tool, @reps times,
-    interleaved. @env: bench.py's module (its paths and helpers). [] when
-    bpftool is missing (said in the warnings)."""
+    """The pass: each loop, outside row and the realistic load, under each
+    tool, @reps times, interleaved. @env: bench.py's module (its paths and
+    helpers). [] when bpftool is missing (said in the warnings)."""
     if not shutil.which("bpftool"):
         b.warnings.append("bpf cost: bpftool not found: no BPF statistics")
         return []
-    rows = [(w, kind) for w, kind, _ in items if kind in ("micro", "outside")]
+    rows = [(w, kind) for w, kind, _ in items if kind in ("micro", "outside", "realistic")]
     samples = []
     t0 = time.monotonic()
     with Stats():
@@ -123,16 +132,16 @@ def measure(b, items, reps, env):
             env.log("bench: BPF statistics, repetition %d/%d (%.0fs so far)"
                       % (rep + 1, reps, time.monotonic() - t0))
             for w, kind in rows:
-                mode = env.OUTSIDE.get(w, w)
-                n = b.n_for(mode, "untraced")
-                cmd = [env.WORKLOAD, mode, str(n)]
+                n, cmd = command(b, env, w, kind)
                 k = rep % len(TOOLS)
                 for tool in TOOLS[k:] + TOOLS[:k]:
                     if (w, tool) in b.na:
                         continue
                     cg = b.bt_cgroup if tool == "bpftrace" else b.watched
                     samples.append(one(b, env, w, tool, rep, cmd, n, cg,
-                                       inside=kind == "micro"))
+                                       inside=kind != "outside",
+                                       timeout=env.RUN_TIMEOUT[
+                                           "realistic" if kind == "realistic" else "micro"]))
     return samples
 
 
@@ -176,7 +185,8 @@ def print_table(rows):
     print("%-14s %-26s %8s %10s %16s" % ("workload", "tool", "runs/op", "ns/op",
                                           "of untraced op"))
     for r in rows:
-        net = "%.0f" % r["net_ns_per_op"] if r["net_ns_per_op"] is not None else "?"
+        net = r["net_ns_per_op"]
+        net = "?" if net is None else "%.1f ms" % (net / 1e6) if net >= 1e6 else "%.0f" % net
         share = "%.2f%%" % (100 * r["net_share"]) if r["net_share"] is not None else ""
         print("%-14s %-26s %8.2f %10s %16s" % (r["workload"], r["tool"], r["runs_per_op"],
                                                net, share))
