@@ -60,12 +60,13 @@ static __always_inline void emit_proc(__u32 type, __u64 test, __u32 pid,
 /* Threads are remembered one by one, so that only threads the watch saw
  * created are counted released, and a leaked one names its creator. */
 static __always_inline void on_thread_new(struct task_struct *parent, __u32 pid,
-					  __u32 tgid, bool typed)
+					  __u32 tgid, __u64 start_ns,
+					  bool typed)
 {
 	struct ls_proc *p = bpf_map_lookup_elem(&procs, &tgid);
 	struct ls_thread th = {};
 
-	th.created_ns = ls_tick_ns();
+	th.created_ns = start_ns;
 	th.test = p ? p->test : 0;
 	th.flags = 0;
 	th.tid = pid;
@@ -109,6 +110,7 @@ static __always_inline int on_fork(struct task_struct *parent,
 				   struct task_struct *child, bool typed)
 {
 	__u32 tgid, pid, ptgid;
+	__u64 start_ns;
 	struct ls_proc np = {}, *pp;
 	bool watched = task_watched_by(child, typed);
 
@@ -118,9 +120,12 @@ static __always_inline int on_fork(struct task_struct *parent,
 	tgid = TASK_READ(typed, child, tgid);
 	pid = TASK_READ(typed, child, pid);
 	ptgid = TASK_READ(typed, parent, tgid);
+	/* CLOCK_MONOTONIC, set by copy_process just before this tracepoint:
+	 * the child's creation time, with a load instead of a clock helper. */
+	start_ns = TASK_READ(typed, child, start_time);
 
 	if (pid != tgid) {
-		on_thread_new(parent, pid, tgid, typed);
+		on_thread_new(parent, pid, tgid, start_ns, typed);
 		return 0;
 	}
 
@@ -128,8 +133,7 @@ static __always_inline int on_fork(struct task_struct *parent,
 	 * belong to it. */
 	pp = bpf_map_lookup_elem(&procs, &ptgid);
 	np.test = np.created_test = pp ? pp->test : 0;
-	np.start_ns = TASK_READ(typed, child, start_time);
-	np.forked_ns = bpf_ktime_get_ns();
+	np.start_ns = np.forked_ns = start_ns;
 	np.ppid = ptgid;
 	np.creator_tid = TASK_READ(typed, parent, pid);
 	np.flags = LS_PROC_COUNTED | (watched ? 0 : LS_PROC_ESCAPED);

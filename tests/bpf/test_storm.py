@@ -52,8 +52,9 @@ WORKERS, TESTS, CHURN_MS, CHURNERS = 3, 8, 150, 2
 # less than what the storm keeps alive at once (its processes' mappings,
 # the churned fds), the thread table fewer than the threads alive at once
 # (4 churning threads per worker, and the threads they start), and a 4 KiB
-# ring buffer fewer records than the fork/exit/reap events of a drain
-# interval (the minimum of every option).
+# ring buffer fewer records than the events of a drain interval (the
+# minimum of every option). The fork/exit/reap records alone filled it in
+# most runs, not all: --events streams every event through it too.
 OVERFLOW_OPTS = ["--max-objects", "64", "--max-threads", "16",
                  "--max-processes", "16", "--ring-size", "4K"]
 OVERFLOW_CHURNERS = 4
@@ -422,7 +423,8 @@ def overflow_storm(tmp_path_factory, storm_bin):
     tmp = tmp_path_factory.mktemp("storm-overflow")
     d = leak_files(tmp, WORKERS, TESTS)
     try:
-        run = run_storm(tmp, "overflow", OVERFLOW_OPTS, [
+        run = run_storm(tmp, "overflow", OVERFLOW_OPTS + [
+            "--events", str(tmp / "overflow.events")], [
             "-w", str(WORKERS), "-n", str(TESTS), "-m", str(CHURN_MS),
             "-c", str(OVERFLOW_CHURNERS), "-d", str(d)])
     finally:
