@@ -325,7 +325,7 @@ static __always_inline void current_comm(char dst[LS_COMM_LEN])
 
 /*
  * CLOCK_MONOTONIC to the kernel's tick (1/CONFIG_HZ), for the creation
- * times of fds, mappings and threads. bpf_ktime_get_ns reads the TSC,
+ * times of fds and mappings. bpf_ktime_get_ns reads the TSC,
  * which costs ~60 ns in these VMs: a sixth of what leakscope added to an
  * open/close loop. jiffies advance by exactly one tick of CLOCK_MONOTONIC
  * each (tick_do_update_jiffies64), so a calibration at start-up

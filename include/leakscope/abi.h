@@ -116,8 +116,7 @@ struct ls_proc {
 	__u64 brk_start;    /* heap start (mm->start_brk) */
 	__u64 brk_cur;	    /* last brk seen */
 	__u32 ppid;
-	__u32 flags; /* LS_PROC_* */
-	__u32 pad;
+	__u32 flags;	 /* LS_PROC_* */
 	__u32 max_fd;	 /* highest fd entered in the object table */
 	__u32 live_maps; /* tracked mappings alive */
 	__u32 mm_gen;	 /* bumped at exec: old mapping entries are stale */

@@ -255,8 +255,48 @@ def test_runs_spread_across_the_target_leave_the_verdict_to_the_noise():
     assert r["interval"] == (2900 / 2400, 3300 / 2400)
     assert analysis.fmt_verdict(r) == "PASS within the noise"
     assert analysis.noise_summary(rows, checks) == "; 1 within the noise (1 met, 0 not)"
-    # The same samples give the same interval: the resampling is seeded.
-    assert analysis.analyse(b)[0][1]["interval"] == r["interval"]
+
+
+def test_each_interval_is_seeded_on_its_own():
+    # Seven runs a side, of distinct blocks: the ends depend on the draws.
+    # Measuring another workload first must not change them.
+    def runs(w, base):
+        return [blocky(w, t, i, [(base * f * (1 + (7 * i + k) % 50 / 100), FAST)
+                                 for k in range(10)])
+                for t, f in (("untraced", 1.0), (analysis.LS_DEFAULT, 1.1))
+                for i in range(7)]
+
+    def interval(items, s):
+        return {(x["workload"], x["tool"]): x["interval"]
+                for x in analysis.analyse(bench(items, s))[0]}[("open", analysis.LS_DEFAULT)]
+    tools = ["untraced", analysis.LS_DEFAULT]
+    alone = interval([("open", "micro", tools)], runs("open", 2400))
+    after = interval([("pipe", "micro", tools), ("open", "micro", tools)],
+                     runs("pipe", 5000) + runs("open", 2400))
+    assert alone == after and alone[0] < alone[1]
+
+
+def test_resolved_at_the_edges():
+    # A target is met at its edge (≤); "cheaper than" is strict (<).
+    assert analysis.resolved((1.25, 1.25), 1.25) is True
+    assert analysis.resolved((1.24, 1.26), 1.25) is False
+    assert analysis.resolved((1.2501, 1.3), 1.25) is True
+    assert analysis.resolved((0.0, 0.0), 0.0, strict=True) is True
+    assert analysis.resolved((-0.1, 0.0), 0.0, strict=True) is False
+    assert analysis.resolved((-0.1, -0.01), 0.0, strict=True) is True
+    assert analysis.resolved(None, 0.0) is None
+
+
+def test_the_interval_leaves_a_fortieth_out_on_each_side():
+    class Counting:
+        """choice() hands out 0, 1, 2, ... in turn."""
+        n = 0
+
+        def choice(self, seq):
+            self.n += 1
+            return self.n - 1
+    lo, hi = analysis.bootstrap({"x": [None]}, lambda d: d["x"][0], Counting())
+    assert (lo, hi) == (25, 974)  # of 0..999 at 95%
 
 
 def test_quiet_figures_are_resampled_run_by_run():
@@ -274,8 +314,10 @@ def test_quiet_figures_are_resampled_run_by_run():
     rows, _ = rows_of(bench([("open", "micro", ["untraced", analysis.LS_DEFAULT])], s))
     r = rows[("open", analysis.LS_DEFAULT)]
     assert r["quiet_ratio"] is not None
-    assert r["interval"] is None and r["resolved"] is None
-    assert analysis.fmt_verdict(r) == r["verdict"]
+    assert r["interval"] is None and r["resolved"] is None and r["no_interval"]
+    assert analysis.fmt_verdict(r) == r["verdict"] + \
+        " (no interval: too few resamplings had a figure)"
+    assert analysis.noise_summary([r], []) == "; 1 without an interval"
 
 
 def test_comparisons_have_an_interval_of_their_margin():
@@ -299,3 +341,23 @@ def test_comparisons_have_an_interval_of_their_margin():
     [c] = [c for c in checks if c["name"].startswith("outside-open")]
     assert c["verdict"] == "FAIL" and c["resolved"] is False  # best 1.10×
     assert analysis.fmt_verdict(c) == "FAIL within the noise"
+
+
+def test_bpf_cost_takes_the_stats_cost_from_where_the_floor_ran_enough():
+    import bpfcost
+
+    def cost(w, tool, runs, ns, n=1000):
+        return {"workload": w, "tool": tool, "n": n, "error": None, "runs": runs,
+                "run_time_ns": ns}
+    # open: the floor's 300,000 runs at 60 ns. thread: its 140 cold runs
+    # at 390 ns say nothing of the stats' cost; open's figure stands in.
+    samples = [cost("open", "floor", 300000, 18000000),
+               cost("open", analysis.LS_DEFAULT, 300000, 90000000),
+               cost("thread", "floor", 140, 54600),
+               cost("thread", analysis.LS_DEFAULT, 3000, 1500000)]
+    rows = {(r["workload"], r["tool"]): r for r in bpfcost.analyse(samples, {"thread": 50000})}
+    t = rows[("thread", analysis.LS_DEFAULT)]
+    pooled = (18000000 + 54600) / (300000 + 140)
+    assert abs(t["stats_ns_per_run"] - pooled) < 1e-9
+    assert abs(t["net_ns_per_op"] - (1500000 - 3000 * pooled) / 1000) < 1e-9
+    assert rows[("open", analysis.LS_DEFAULT)]["stats_ns_per_run"] == 60

@@ -247,7 +247,6 @@ def add_intervals(b, rows, checks):
     """Give each judged ratio row its interval (outside rows and the
     bpftrace checks: the interval of their margin over the target, which
     is measured too), and say whether the run resolved its verdict."""
-    rng = random.Random(BOOT_SEED)
     by = {(r["workload"], r["tool"]): r for r in rows}
     kinds = {w: kind for w, kind, _ in b.items}
 
@@ -265,6 +264,9 @@ def add_intervals(b, rows, checks):
             if not base or not all(figs):
                 return None
             return combine(*[f / base for f in figs])
+        # A generator per figure: its interval does not depend on which
+        # other rows this invocation measured.
+        rng = random.Random("%d:%s:%s" % (BOOT_SEED, w, ",".join(tools)))
         return bootstrap(groups, stat, rng)
 
     for r in rows:
@@ -275,11 +277,13 @@ def add_intervals(b, rows, checks):
         if r["kind"] == "outside":
             r["margin_interval"] = interval(
                 w, [tool, "floor"], how_judged(r, by[(w, "floor")]),
-                lambda mine, floor: mine - floor - OUTSIDE_SLACK)
+                lambda mine, floor: mine - (floor + OUTSIDE_SLACK))
             r["resolved"] = resolved(r["margin_interval"], 0.0)
+            r["no_interval"] = r["resolved"] is None
         else:
             r["interval"] = interval(w, [tool], how_judged(r), lambda x: x)
             r["resolved"] = resolved(r["interval"], r["target"])
+            r["no_interval"] = r["resolved"] is None
     for c in checks:
         c["margin_interval"] = c["resolved"] = None
         if c.get("pair"):
@@ -288,6 +292,7 @@ def add_intervals(b, rows, checks):
                 w, [tool, "bpftrace"], how_judged(by[(w, tool)], by[(w, "bpftrace")]),
                 lambda mine, bt: mine - bt)
             c["resolved"] = resolved(c["margin_interval"], 0.0, strict=True)
+            c["no_interval"] = c["resolved"] is None
 
 
 def analyse(b):
@@ -432,7 +437,7 @@ def fmt_quiet(r):
 
 
 def fmt_interval(r):
-    """A row's 90% interval: of its ratio ('1.02–1.09×'), or, outside the
+    """A row's interval: of its ratio ('1.02–1.09×'), or, outside the
     cgroup, of its ratio less the floor's ('floor −0.03…+0.04')."""
     if r.get("interval"):
         return "%.2f–%.2f×" % tuple(r["interval"])
@@ -444,19 +449,21 @@ def fmt_interval(r):
 
 def fmt_verdict(x):
     """PASS or FAIL, and whether the run's noise could have given the
-    other (its interval holds the target's edge)."""
+    other (its interval holds the target's edge), or cannot be told."""
     if x.get("resolved") is False:
         return x["verdict"] + " within the noise"
+    if x.get("no_interval"):
+        return x["verdict"] + " (no interval: too few resamplings had a figure)"
     return x["verdict"]
 
 
 def noise_summary(rows, checks):
     """'; 9 within the noise (4 met, 5 not)', or '' if none is."""
     loose = [x["verdict"] for x in rows + checks if x.get("resolved") is False]
-    if not loose:
-        return ""
-    return "; %d within the noise (%d met, %d not)" % (
-        len(loose), loose.count("PASS"), loose.count("FAIL"))
+    blind = sum(1 for x in rows + checks if x.get("no_interval"))
+    out = "; %d within the noise (%d met, %d not)" % (
+        len(loose), loose.count("PASS"), loose.count("FAIL")) if loose else ""
+    return out + ("; %d without an interval" % blind if blind else "")
 
 
 def print_table(rows, checks, spreads, b, elapsed):

@@ -432,7 +432,7 @@ class Bench:
         return self.record(workload, tool, rep, n, full, rc, parsed, wall, out,
                            err, timeout)
 
-    def start_watcher(self, tool, cgroup, extra=()):
+    def start_watcher(self, tool, cgroup, extra=(), duration=None):
         """@tool in the background, watching @cgroup (the floor: every
         task; leakscope: `attach` at @tool's level, with @extra options):
         (process, None) once it is ready, else (None, why) and stopped."""
@@ -441,7 +441,7 @@ class Bench:
             argv, stream, needle = [FLOOR, FLOOR_OBJ] + traced_syscalls(), "stdout", "ready"
         else:
             argv = SPAWN + [LEAKSCOPE, "attach", "--cgroup", cgroup, "-q", "-v",
-                            "--duration", str(RUN_TIMEOUT["micro"] + 30)] + \
+                            "--duration", str(duration or RUN_TIMEOUT["micro"] + 30)] + \
                 dict(LEVELS)[tool] + list(extra)
             stream, needle = "stderr", "until"
         p = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE

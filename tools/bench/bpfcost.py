@@ -27,6 +27,11 @@ import time
 from analysis import LS_DEFAULT, LS_SNAPSHOT, median
 
 TOOLS = ("floor", LS_SNAPSHOT, LS_DEFAULT, "bpftrace")
+# A workload on which the floor's no-op ran fewer times than this (the
+# thread and fork loops make few traced syscalls: ~140 runs) takes the
+# stats' own cost per run from the floor's runs on every workload: a
+# hundred cold runs once put it at 390 ns, and every tool's net at 0.
+MIN_NOP_RUNS = 10000
 STATS_SYSCTL = "/proc/sys/kernel/bpf_stats_enabled"
 
 
@@ -71,7 +76,7 @@ class Stats:
             f.write(self.old)
 
 
-def start(b, tool, cgroup):
+def start(b, tool, cgroup, duration):
     """Start @tool watching @cgroup: the process, or None (said in the
     warnings)."""
     if tool == "bpftrace":
@@ -79,7 +84,9 @@ def start(b, tool, cgroup):
         why = None if ok else "bpftrace never got ready: %s" % b.stop_background(p)[2]
         p = p if ok else None
     else:
-        p, why = b.start_watcher(tool, cgroup)
+        # Watching longer than the run may take: an agent that stopped
+        # itself would take its programs' counts with it.
+        p, why = b.start_watcher(tool, cgroup, duration=duration)
     if not p:
         b.warnings.append("bpf cost: " + (why or "")[-300:])
     return p
@@ -89,7 +96,7 @@ def one(b, env, workload, tool, rep, cmd, n, cgroup, inside, timeout):
     """One run of @cmd under @tool with BPF statistics: a sample."""
     s = {"workload": workload, "tool": tool, "rep": rep, "n": n, "error": None}
     before = programs()
-    p = start(b, tool, cgroup)
+    p = start(b, tool, cgroup, timeout + 30)
     if p is None:
         s["error"] = "tool never got ready"
         return s
@@ -98,8 +105,12 @@ def one(b, env, workload, tool, rep, cmd, n, cgroup, inside, timeout):
         rc, parsed, _, out, err = b.run(cmd, timeout,
                                         preexec=env.enter_cgroup(cgroup) if inside else None)
         t1 = programs()
+        gone = p.poll() is not None
     finally:
         b.stop_background(p)
+    if gone:
+        s["error"] = "%s stopped before the run ended" % tool
+        return s
     if rc != 0 or not parsed or "ns_per_op" not in parsed:
         s["error"] = "workload exited %s: %s" % (rc, (err or out or "")[-300:])
         return s
@@ -148,7 +159,8 @@ def measure(b, items, reps, env):
 def analyse(samples, untraced_ns):
     """Rows (workload, tool): runs per op, gross and net ns per op. Net
     takes the stats' own cost per run off: the floor's no-op's ns per run
-    on the same workload (median over its runs). net_share: net against
+    on the same workload (median over its runs), or over every workload
+    where it ran too rarely there (MIN_NOP_RUNS). net_share: net against
     an untraced op (@untraced_ns: {workload: ns}, from the timed runs)."""
     good = [s for s in samples if not s["error"] and s.get("runs")]
     rows = []
@@ -156,9 +168,14 @@ def analyse(samples, untraced_ns):
     for s in good:
         if s["workload"] not in workloads:
             workloads.append(s["workload"])
+    floors = [s for s in good if s["tool"] == "floor"]
+    pooled = (sum(s["run_time_ns"] for s in floors) / sum(s["runs"] for s in floors)
+              if floors else None)
     for w in workloads:
         mine = [s for s in good if s["workload"] == w]
         nop = median([s["run_time_ns"] / s["runs"] for s in mine if s["tool"] == "floor"])
+        if sum(s["runs"] for s in mine if s["tool"] == "floor") < MIN_NOP_RUNS:
+            nop = pooled
         for tool in TOOLS:
             ss = [s for s in mine if s["tool"] == tool]
             if not ss:
@@ -188,5 +205,5 @@ def print_table(rows):
         net = r["net_ns_per_op"]
         net = "?" if net is None else "%.1f ms" % (net / 1e6) if net >= 1e6 else "%.0f" % net
         share = "%.2f%%" % (100 * r["net_share"]) if r["net_share"] is not None else ""
-        print("%-14s %-26s %8.2f %10s %16s" % (r["workload"], r["tool"], r["runs_per_op"],
-                                               net, share))
+        runs = "%.0f" % r["runs_per_op"] if r["runs_per_op"] >= 1e4 else "%.2f" % r["runs_per_op"]
+        print("%-14s %-26s %8s %10s %16s" % (r["workload"], r["tool"], runs, net, share))
