@@ -243,17 +243,17 @@ def resolved(interval, limit, strict=False):
         (lo >= limit if strict else lo > limit)
 
 
-def add_intervals(b, rows, checks):
+def add_intervals(b, rows, checks, limits):
     """Give each judged ratio row its interval (outside rows and the
     bpftrace checks: the interval of their margin over the target, which
-    is measured too), and say whether the run resolved its verdict."""
+    is measured too), and say whether the run resolved its verdict.
+    @limits: each workload's quiet limit, as analyse() judged with."""
     by = {(r["workload"], r["tool"]): r for r in rows}
     kinds = {w: kind for w, kind, _ in b.items}
 
     def interval(w, tools, how, combine):
         """The interval of combine(ratio of each of @tools to untraced)."""
-        limit = quiet_limit([s for s in b.samples if s["workload"] == w and not s["error"]])
-        prepare, figure = figure_of(kinds[w], limit, how)
+        prepare, figure = figure_of(kinds[w], limits[w], how)
         groups = {t: [prepare(s) for s in b.samples
                       if s["workload"] == w and s["tool"] == t and not s["error"]]
                   for t in ["untraced"] + tools}
@@ -279,11 +279,10 @@ def add_intervals(b, rows, checks):
                 w, [tool, "floor"], how_judged(r, by[(w, "floor")]),
                 lambda mine, floor: mine - (floor + OUTSIDE_SLACK))
             r["resolved"] = resolved(r["margin_interval"], 0.0)
-            r["no_interval"] = r["resolved"] is None
         else:
             r["interval"] = interval(w, [tool], how_judged(r), lambda x: x)
             r["resolved"] = resolved(r["interval"], r["target"])
-            r["no_interval"] = r["resolved"] is None
+        r["no_interval"] = r["resolved"] is None
     for c in checks:
         c["margin_interval"] = c["resolved"] = None
         if c.get("pair"):
@@ -298,7 +297,7 @@ def add_intervals(b, rows, checks):
 def analyse(b):
     """(rows, checks, spreads) of bench @b; adds to b.warnings."""
     rows, checks = [], []
-    spreads, floors = {}, {}
+    spreads, floors, limits = {}, {}, {}
     b.warnings.extend(unpaired_blocks(b.samples))
     for w, kind, tools in b.items:
         def good(tool):
@@ -306,8 +305,8 @@ def analyse(b):
                     if s["workload"] == w and s["tool"] == tool and not s["error"]]
         base = [s["ns_per_op"] for s in good("untraced")]
         bmed, bbest, bwhole = typical(good("untraced"), kind)
-        limit = quiet_limit([s for s in b.samples
-                             if s["workload"] == w and not s["error"]])
+        limit = limits[w] = quiet_limit([s for s in b.samples
+                                         if s["workload"] == w and not s["error"]])
         bquiet = quiet(good("untraced"), limit)[0]
         if base and bmed:
             spreads[w] = (max(base) - min(base)) / median(base)
@@ -421,7 +420,7 @@ def analyse(b):
             checks.append({"name": "agent peak RSS during tests %d (for information)" % t["n"],
                            "value": "%.1f MiB" % (a["max_rss_kib"] / 1024), "target": "",
                            "verdict": ""})
-    add_intervals(b, rows, checks)
+    add_intervals(b, rows, checks, limits)
     return rows, checks, spreads
 
 

@@ -120,12 +120,13 @@ def one(b, env, workload, tool, rep, cmd, n, cgroup, inside, timeout):
 
 
 def command(b, env, workload, kind):
-    """(ops, argv) of one run of @workload: the realistic load is one op."""
+    """(ops, argv, timeout) of one run of @workload: the realistic load is
+    one op."""
     if kind == "realistic":
-        return 1, env.realistic_cmd()
+        return 1, env.realistic_cmd(), env.RUN_TIMEOUT["realistic"]
     mode = env.OUTSIDE.get(workload, workload)
     n = b.n_for(mode, "untraced")
-    return n, [env.WORKLOAD, mode, str(n)]
+    return n, [env.WORKLOAD, mode, str(n)], env.RUN_TIMEOUT["micro"]
 
 
 def measure(b, items, reps, env):
@@ -143,16 +144,14 @@ def measure(b, items, reps, env):
             env.log("bench: BPF statistics, repetition %d/%d (%.0fs so far)"
                       % (rep + 1, reps, time.monotonic() - t0))
             for w, kind in rows:
-                n, cmd = command(b, env, w, kind)
+                n, cmd, timeout = command(b, env, w, kind)
                 k = rep % len(TOOLS)
                 for tool in TOOLS[k:] + TOOLS[:k]:
                     if (w, tool) in b.na:
                         continue
                     cg = b.bt_cgroup if tool == "bpftrace" else b.watched
                     samples.append(one(b, env, w, tool, rep, cmd, n, cg,
-                                       inside=kind != "outside",
-                                       timeout=env.RUN_TIMEOUT[
-                                           "realistic" if kind == "realistic" else "micro"]))
+                                       inside=kind != "outside", timeout=timeout))
     return samples
 
 
